@@ -1,0 +1,94 @@
+//! The node's local HTTP API (axum): routing, bearer-token authentication, request
+//! limits and the JSON error shape `{"error": "...", "detail": ...}` shared by every
+//! endpoint. Handlers live in [`ledger`] and [`publish`].
+
+pub mod error;
+pub mod ledger;
+pub mod publish;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use shoal_crypto::PublicKey;
+use shoal_protocol::Tlp;
+use tokio::sync::watch;
+
+use crate::ledger::reader::LedgerReader;
+use crate::ledger::writer::{LedgerState, WriterHandle};
+use crate::store::Store;
+pub use error::ApiError;
+
+/// Everything the handlers share.
+pub struct AppState {
+    /// Read side of the ledger.
+    pub reader: LedgerReader,
+    /// The store (for full verification).
+    pub store: Store,
+    /// Submits items to the ledger writer.
+    pub writer: WriterHandle,
+    /// Size and checkpoint as last reported by the writer.
+    pub ledger_state: watch::Receiver<LedgerState>,
+    /// This node's public key.
+    pub public_key: PublicKey,
+    /// The API token every request must present.
+    pub token: String,
+    /// Default community of published items.
+    pub community: String,
+    /// TLP of unmarked objects.
+    pub default_tlp: Tlp,
+    /// Publication time granularity.
+    pub time_granularity_secs: u64,
+    /// Envelope size limit.
+    pub max_envelope_bytes: usize,
+}
+
+/// Build the API router.
+pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize) -> Router {
+    Router::new()
+        .route("/api/v1/publish", post(publish::publish))
+        .route("/api/v1/ledger/status", get(ledger::status))
+        .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))
+        .route("/api/v1/ledger/entries/{index}", get(ledger::entry))
+        .route("/api/v1/ledger/proof/{index}", get(ledger::proof))
+        .route("/api/v1/ledger/consistency", get(ledger::consistency))
+        .route("/api/v1/ledger/verify", post(ledger::verify))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(max_concurrent))
+        .with_state(state)
+}
+
+/// Constant-time comparison of two byte strings.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match presented {
+        Some(t) if ct_eq(t.as_bytes(), state.token.as_bytes()) => Ok(next.run(req).await),
+        Some(_) => Err(ApiError::unauthorized("the API token is wrong")),
+        None => Err(ApiError::unauthorized(
+            "missing `Authorization: Bearer <token>` (the token is in the data directory's api.token)",
+        )),
+    }
+}

@@ -1,0 +1,96 @@
+//! `POST /api/v1/publish`: a STIX 2.1 bundle or object in, one result per object out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+use shoal_protocol::Tlp;
+
+use super::{ApiError, AppState};
+use crate::ledger::writer::WriterError;
+use crate::publish::{publish as run_publish, PublishError, PublishOptions};
+
+/// Publish a STIX bundle. Query: `community=NAME`, `tlp=LEVEL` (for unmarked objects).
+/// 200 when at least one object was logged or already present, 422 when every object
+/// was rejected, 400 when the input is not usable as a whole.
+pub async fn publish(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let body =
+        body.map_err(|e| ApiError::new(e.status(), "request body rejected", json!(e.body_text())))?;
+    if let Some(ct) = headers.get(axum::http::header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+        if !(ct.starts_with("application/json")
+            || ct.starts_with("application/stix+json")
+            || ct.starts_with("application/taxii+json"))
+        {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a JSON body (application/json or application/stix+json)",
+                json!(ct),
+            ));
+        }
+    }
+    let community = q
+        .get("community")
+        .cloned()
+        .unwrap_or_else(|| st.community.clone());
+    if community.is_empty()
+        || community.len() > 64
+        || !community
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(ApiError::bad_request(format!(
+            "community {community:?} must be 1 to 64 of [a-z0-9._-]"
+        )));
+    }
+    let default_tlp = match q.get("tlp") {
+        Some(t) => t
+            .parse::<Tlp>()
+            .map_err(|_| ApiError::bad_request(format!("`tlp` {t:?} is not a TLP level")))?,
+        None => st.default_tlp,
+    };
+    let now_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let opts = PublishOptions {
+        community,
+        default_tlp,
+        time_granularity_secs: st.time_granularity_secs,
+        now_unix,
+    };
+    match run_publish(&st.writer, &body, &opts).await {
+        Ok(report) => {
+            let status = if report.appended + report.duplicates == 0 && report.rejected > 0 {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, Json(report)))
+        }
+        Err(PublishError::Input(e)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid STIX input",
+            json!(e.to_string()),
+        )),
+        Err(PublishError::Writer(WriterError::Stopped)) => {
+            Err(ApiError::unavailable("the node is shutting down"))
+        }
+        Err(PublishError::Writer(e @ WriterError::Storage(_))) => Err(ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "nothing was logged",
+            json!(e.to_string()),
+        )),
+    }
+}

@@ -1,0 +1,261 @@
+//! `shoal-bench`: prints the ledger and envelope figures quoted in the README.
+//!
+//! Run with `cargo run --release -p shoal-node --bin shoal-bench` (add `--quick` for a
+//! smaller run). Sections: in-memory append + root, RAM at 1M and 10M leaves,
+//! rs_merkle's rebuild at 1M for comparison, durable group-commit appends through the
+//! real ledger and store, inclusion proofs from the store at 10M leaves, and envelope
+//! sign/verify next to raw Ed25519.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use shoal_crypto::hash::leaf_hash;
+use shoal_crypto::merkle::{self, CompactRange};
+use shoal_crypto::NodeKey;
+use shoal_node::ledger::{AppendRequest, Ledger};
+use shoal_node::store::{Store, WriteBatch};
+use shoal_protocol::envelope::{EnvelopeBody, DEFAULT_MAX_ENVELOPE_BYTES};
+use shoal_protocol::{Envelope, Tlp};
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn rate(n: u64, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+fn entry(i: u64) -> [u8; 256] {
+    let mut e = [0u8; 256];
+    e[..8].copy_from_slice(&i.to_be_bytes());
+    e
+}
+
+fn in_memory(leaves: u64) -> f64 {
+    println!("\n## In-memory append (leaf hash of a 256-byte entry + compact-range append)");
+    let mut range = CompactRange::new();
+    let t = Instant::now();
+    let mut rss_1m = f64::NAN;
+    for i in 0..leaves {
+        range.append(leaf_hash(&entry(i)));
+        if i + 1 == 1_000_000 {
+            rss_1m = rss_mib();
+        }
+    }
+    let d = t.elapsed();
+    let root = range.root();
+    println!(
+        "appends: {leaves} in {d:.2?} = {:.0} appends/s (root {})",
+        rate(leaves, d),
+        &hex::encode(root)[..16]
+    );
+    let rss_end = rss_mib();
+    println!("RSS after 1M leaves: {rss_1m:.1} MiB; after {leaves} leaves: {rss_end:.1} MiB");
+
+    let mut range = CompactRange::new();
+    let n = leaves.min(2_000_000);
+    let t = Instant::now();
+    let mut acc = 0u8;
+    for i in 0..n {
+        range.append(leaf_hash(&entry(i)));
+        acc ^= range.root()[0];
+    }
+    let d = t.elapsed();
+    println!(
+        "append + root after every append: {n} in {d:.2?} = {:.0}/s (x{acc})",
+        rate(n, d)
+    );
+    d.as_secs_f64() / n as f64
+}
+
+fn rs_merkle_compare(per_append_secs: f64) {
+    use rs_merkle::algorithms::Sha256;
+    use rs_merkle::MerkleTree;
+    println!("\n## rs_merkle at 1M leaves (insert one leaf + commit, which rebuilds)");
+    let leaves: Vec<[u8; 32]> = (0..1_000_000u64).map(|i| leaf_hash(&entry(i))).collect();
+    let t = Instant::now();
+    let mut tree = MerkleTree::<Sha256>::from_leaves(&leaves);
+    println!("from_leaves(1M): {:.2?}", t.elapsed());
+    let rounds = 5;
+    let t = Instant::now();
+    for i in 0..rounds {
+        tree.insert(leaf_hash(&entry(2_000_000 + i))).commit();
+        let _ = tree.root();
+    }
+    let per = t.elapsed().as_secs_f64() / rounds as f64;
+    println!(
+        "rs_merkle insert+commit+root at 1M: {:.2} ms per append; Shoal append+root: {:.2} µs; ratio {:.0}x",
+        per * 1e3,
+        per_append_secs * 1e6,
+        per / per_append_secs
+    );
+}
+
+fn durable(total: u64, batch: usize) -> Result<()> {
+    println!("\n## Durable appends through the ledger (sign envelope + log + group commit)");
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path(), 64)?;
+    let key = NodeKey::from_seed([42; 32]);
+    let mut ledger = Ledger::open(store.clone(), key, "bench", DEFAULT_MAX_ENVELOPE_BYTES)?;
+    let t = Instant::now();
+    let mut done = 0u64;
+    while done < total {
+        let items: Vec<AppendRequest> = (0..batch as u64)
+            .map(|j| {
+                let obj = format!(
+                    r#"{{"id":"indicator--{:032x}","pattern":"[ipv4-addr:value = '198.51.100.7']","type":"indicator"}}"#,
+                    done + j
+                )
+                .into_bytes();
+                AppendRequest {
+                    object_digest: shoal_crypto::hash::sha256(&obj),
+                    object: obj,
+                    tlp: Tlp::Green,
+                    community: "bench".into(),
+                    published_at: 1_700_000_000,
+                }
+            })
+            .collect();
+        ledger.append_batch(items)?;
+        done += batch as u64;
+    }
+    let d = t.elapsed();
+    println!(
+        "{done} durable appends in batches of {batch}: {d:.2?} = {:.0} appends/s, store {:.1} MiB on disk, RSS {:.1} MiB",
+        rate(done, d),
+        store.size_on_disk() as f64 / (1 << 20) as f64,
+        rss_mib()
+    );
+    Ok(())
+}
+
+fn proofs(leaves: u64) -> Result<()> {
+    println!("\n## Inclusion proofs from the store at {leaves} leaves");
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path(), 64)?;
+    let mut range = CompactRange::new();
+    let t = Instant::now();
+    let chunk = 200_000u64;
+    let mut i = 0;
+    let mut rss_at_1m = f64::NAN;
+    while i < leaves {
+        let mut batch = WriteBatch::default();
+        for j in i..(i + chunk).min(leaves) {
+            for n in range.append(leaf_hash(&entry(j))) {
+                batch.node(n.level, n.index, &n.hash);
+            }
+        }
+        i = (i + chunk).min(leaves);
+        batch.size(i);
+        store.apply(batch)?;
+        if i == 1_000_000 {
+            rss_at_1m = rss_mib();
+        }
+    }
+    store.flush()?;
+    println!(
+        "stored {leaves} leaves' subtree hashes in {:.2?}; RSS at 1M leaves {rss_at_1m:.1} MiB, at {leaves} {:.1} MiB",
+        t.elapsed(),
+        rss_mib()
+    );
+    let root = merkle::root(&store, leaves)?;
+    assert_eq!(root, range.root());
+    let n = 10_000u64;
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let t = Instant::now();
+    for _ in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let idx = x % leaves;
+        let p = merkle::inclusion_proof(&store, idx, leaves)?;
+        merkle::verify_inclusion(&leaf_hash(&entry(idx)), idx, leaves, &p, &root)?;
+    }
+    let per = t.elapsed() / n as u32;
+    println!("inclusion proof (generate from store + verify), random index: {per:.2?} each");
+    Ok(())
+}
+
+fn signing(n: u32) -> Result<()> {
+    use shoal_crypto::keys::SIGNATURE_LEN;
+    println!("\n## Envelope sign/verify vs raw Ed25519 ({n} each, 1 KiB object)");
+    let key = NodeKey::from_seed([5; 32]);
+    let object = format!(
+        r#"{{"id":"note--x","pad":"{}","type":"note"}}"#,
+        "a".repeat(1000)
+    )
+    .into_bytes();
+    let body = EnvelopeBody {
+        publisher: key.public(),
+        ledger_index: 1,
+        published_at: 1_700_000_000,
+        tlp: Tlp::Green,
+        community: "bench".into(),
+        object,
+        extensions: Vec::new(),
+    };
+    let msg = body.encode()?;
+    let t = Instant::now();
+    let mut last = [0u8; SIGNATURE_LEN];
+    for _ in 0..n {
+        last = key.sign_raw(&msg);
+    }
+    let raw_sign = t.elapsed();
+    let t = Instant::now();
+    let mut bytes = Vec::new();
+    for _ in 0..n {
+        bytes = body.clone().sign(&key)?.encode()?;
+    }
+    let env_sign = t.elapsed();
+    let t = Instant::now();
+    for _ in 0..n {
+        key.public().verify_raw(&msg, &last).ok();
+    }
+    let raw_verify = t.elapsed();
+    let t = Instant::now();
+    for _ in 0..n {
+        Envelope::decode_verified(&bytes, DEFAULT_MAX_ENVELOPE_BYTES)?;
+    }
+    let env_verify = t.elapsed();
+    println!(
+        "sign:   raw {:.0}/s, envelope (build+sign+encode) {:.0}/s, overhead {:+.1}%",
+        rate(n as u64, raw_sign),
+        rate(n as u64, env_sign),
+        (env_sign.as_secs_f64() / raw_sign.as_secs_f64() - 1.0) * 100.0
+    );
+    println!(
+        "verify: raw {:.0}/s, envelope (decode+canonical check+verify) {:.0}/s, overhead {:+.1}%",
+        rate(n as u64, raw_verify),
+        rate(n as u64, env_verify),
+        (env_verify.as_secs_f64() / raw_verify.as_secs_f64() - 1.0) * 100.0
+    );
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (mem_leaves, durable_n, proof_leaves, sign_n) = if quick {
+        (1_000_000, 50_000, 1_000_000, 5_000)
+    } else {
+        (10_000_000, 300_000, 10_000_000, 50_000)
+    };
+    println!(
+        "# shoal-bench ({} run)",
+        if quick { "quick" } else { "full" }
+    );
+    let per_append = in_memory(mem_leaves);
+    rs_merkle_compare(per_append);
+    durable(durable_n, 1000)?;
+    proofs(proof_leaves)?;
+    signing(sign_n)?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! `shoal init`: create a data directory.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use shoal_config::Role;
+
+use crate::datadir::{init, InitOptions};
+
+pub(super) fn run(
+    root: &Path,
+    name: Option<String>,
+    role: Role,
+    api_listen: Option<String>,
+    p2p_listen: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    let (dir, key) = init(
+        root,
+        &InitOptions {
+            name,
+            role,
+            api_listen,
+            p2p_listen,
+        },
+    )?;
+    println!("initialised {}", dir.root.display());
+    println!("  peer id     {}", key.public().peer_id()?);
+    println!("  role        {}", dir.config.node.role);
+    println!("  key         {} (0600)", dir.key_path().display());
+    println!("  api token   {} (0600)", dir.token_path().display());
+    println!("  api listen  {}", dir.config.api.listen);
+    println!(
+        "start it with: shoal node --data-dir {}",
+        dir.root.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,139 @@
+//! `shoal node`: open the store and ledger, start the ledger writer and the HTTP
+//! API, and shut everything down cleanly on SIGTERM or Ctrl-C (last checkpoint
+//! signed, store flushed).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use shoal_protocol::Tlp;
+use tokio::sync::watch;
+
+use crate::api::{self, AppState};
+use crate::datadir::DataDir;
+use crate::ledger::reader::LedgerReader;
+use crate::ledger::writer::{self, WriterConfig};
+use crate::ledger::Ledger;
+use crate::store::Store;
+
+/// Per-run overrides from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--api-listen`.
+    pub api_listen: Option<String>,
+    /// `--p2p-listen` (repeatable).
+    pub p2p_listen: Vec<String>,
+}
+
+/// Run the daemon until a shutdown signal.
+pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
+    if let Some(a) = overrides.api_listen {
+        dir.config.api.listen = a;
+    }
+    if !overrides.p2p_listen.is_empty() {
+        dir.config.p2p.listen = overrides.p2p_listen;
+    }
+    dir.config
+        .validate()
+        .map_err(|(k, p)| anyhow::anyhow!("`{k}` {p} (from the command line)"))?;
+    let cfg = dir.config.clone();
+    let key = dir.load_key()?;
+    let token = dir.load_token()?;
+    let store = Store::open(&dir.store_path(), cfg.ledger.cache_mb)?;
+    let ledger = tokio::task::spawn_blocking({
+        let store = store.clone();
+        let key = key.clone();
+        let name = cfg.node.name.clone();
+        let max = cfg.envelope.max_bytes;
+        move || -> Result<Ledger> {
+            let mut l = Ledger::open(store, key, &name, max)?;
+            l.checkpoint()?;
+            Ok(l)
+        }
+    })
+    .await??;
+    let verifier = ledger.verifier()?;
+    tracing::info!(
+        origin = ledger.origin(),
+        size = ledger.size(),
+        role = %cfg.node.role,
+        "ledger opened"
+    );
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (writer, ledger_state, writer_task) = writer::spawn(
+        ledger,
+        WriterConfig {
+            batch_max: cfg.ledger.batch_max,
+            queue_capacity: cfg.ledger.queue_capacity,
+            checkpoint_interval: Duration::from_millis(cfg.ledger.checkpoint_interval_ms),
+        },
+        shutdown_rx,
+    );
+    let default_tlp: Tlp = cfg
+        .publish
+        .default_tlp
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`publish.default_tlp` is not a TLP level"))?;
+    let state = Arc::new(AppState {
+        reader: LedgerReader::new(store.clone(), verifier),
+        store: store.clone(),
+        writer,
+        ledger_state,
+        public_key: key.public(),
+        token,
+        community: cfg.publish.community.clone(),
+        default_tlp,
+        time_granularity_secs: cfg.envelope.time_granularity_secs,
+        max_envelope_bytes: cfg.envelope.max_bytes,
+    });
+    let app = api::router(
+        state,
+        cfg.api.max_body_bytes,
+        cfg.api.max_concurrent_requests,
+    );
+    let listener = tokio::net::TcpListener::bind(&cfg.api.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (api.listen)", cfg.api.listen))?;
+    let bound = listener.local_addr()?;
+    std::fs::write(dir.api_addr_path(), format!("{bound}\n"))
+        .with_context(|| format!("writing {}", dir.api_addr_path().display()))?;
+    tracing::info!(api = %bound, p2p = ?cfg.p2p.listen, "node ready");
+    // A machine-readable readiness line for scripts and tests.
+    println!("shoal node ready api={bound}");
+
+    let serve = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal());
+    let served = serve.await;
+    tracing::info!("shutting down: signing a last checkpoint and flushing the store");
+    let _ = shutdown_tx.send(true);
+    let writer_result = writer_task.await;
+    let _ = std::fs::remove_file(dir.api_addr_path());
+    tokio::task::spawn_blocking(move || store.flush()).await??;
+    served.context("HTTP server failed")?;
+    match writer_result {
+        Ok(r) => r.context("ledger writer failed")?,
+        Err(e) => anyhow::bail!("ledger writer panicked: {e}"),
+    }
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,12 @@
+//! The Shoal node: the only crate with tokio, sled and HTTP. It owns the embedded
+//! [`store`], the node's [`ledger`], the [`publish`] pipeline, the HTTP [`api`], the
+//! [`daemon`] that runs them, and the [`cli`] behind the `shoal` binary.
+
+pub mod api;
+pub mod cli;
+pub mod client;
+pub mod daemon;
+pub mod datadir;
+pub mod ledger;
+pub mod publish;
+pub mod store;

@@ -1,0 +1,5 @@
+//! The `shoal` binary.
+
+fn main() -> std::process::ExitCode {
+    shoal_node::cli::main()
+}

@@ -1,0 +1,232 @@
+//! The embedded store (sled 0.34): one tree holding the ledger's entries, its
+//! perfect-subtree hashes, its size and its signed checkpoints, so that one
+//! atomic batch commits an entry together with every hash it completes.
+//!
+//! Key layout of the `ledger` tree:
+//! - `e` ‖ be64(index) → the exact signed envelope bytes of that entry
+//! - `n` ‖ level ‖ be64(index) → hash of the perfect subtree (level, index)
+//! - `o` ‖ SHA-256(canonical object) → be64(index) of the entry carrying it
+//! - `c` ‖ be64(size) → the signed checkpoint note for that size
+//! - `m:size` → be64 committed size; `m:checkpoint` → be64 size of the latest checkpoint
+
+use std::path::Path;
+
+use shoal_crypto::merkle::SubtreeSource;
+use shoal_crypto::Hash;
+
+/// Errors of the embedded store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed (I/O, corruption, lock held by another process...).
+    #[error("store: {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored value has the wrong shape.
+    #[error("store is corrupt: {0}")]
+    Corrupt(String),
+    /// The data directory is locked by a running daemon.
+    #[error("the store at {0} is in use by a running node (stop it or use the API)")]
+    Locked(String),
+}
+
+const META_SIZE: &[u8] = b"m:size";
+const META_CHECKPOINT: &[u8] = b"m:checkpoint";
+
+/// Handle to the store. Cheap to clone; all clones see the same data.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    tree: sled::Tree,
+}
+
+/// Key of an entry.
+pub fn entry_key(index: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = b'e';
+    k[1..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// Key of a perfect-subtree hash.
+pub fn node_key(level: u8, index: u64) -> [u8; 10] {
+    let mut k = [0u8; 10];
+    k[0] = b'n';
+    k[1] = level;
+    k[2..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// Key of an object-digest → index mapping (duplicate detection).
+pub fn object_key(digest: &Hash) -> [u8; 33] {
+    let mut k = [0u8; 33];
+    k[0] = b'o';
+    k[1..].copy_from_slice(digest);
+    k
+}
+
+/// Key of a checkpoint.
+pub fn checkpoint_key(size: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = b'c';
+    k[1..].copy_from_slice(&size.to_be_bytes());
+    k
+}
+
+fn be64(v: &[u8], what: &str) -> Result<u64, StoreError> {
+    let a: [u8; 8] = v
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, expected 8", v.len())))?;
+    Ok(u64::from_be_bytes(a))
+}
+
+/// One atomic group of writes.
+#[derive(Default)]
+pub struct WriteBatch {
+    batch: sled::Batch,
+}
+
+impl WriteBatch {
+    /// Store an entry's bytes.
+    pub fn entry(&mut self, index: u64, bytes: &[u8]) {
+        self.batch.insert(&entry_key(index)[..], bytes);
+    }
+    /// Store a perfect-subtree hash.
+    pub fn node(&mut self, level: u8, index: u64, hash: &Hash) {
+        self.batch.insert(&node_key(level, index)[..], &hash[..]);
+    }
+    /// Record which entry carries an object.
+    pub fn object(&mut self, digest: &Hash, index: u64) {
+        self.batch
+            .insert(&object_key(digest)[..], &index.to_be_bytes()[..]);
+    }
+    /// Set the committed size.
+    pub fn size(&mut self, size: u64) {
+        self.batch.insert(META_SIZE, &size.to_be_bytes()[..]);
+    }
+    /// Store a checkpoint and make it the latest.
+    pub fn checkpoint(&mut self, size: u64, note: &str) {
+        self.batch
+            .insert(&checkpoint_key(size)[..], note.as_bytes());
+        self.batch.insert(META_CHECKPOINT, &size.to_be_bytes()[..]);
+    }
+}
+
+impl Store {
+    /// Open (or create) the store in `dir` with a page cache of `cache_mb` MiB.
+    pub fn open(dir: &Path, cache_mb: u64) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_mb.saturating_mul(1 << 20))
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("lock") =>
+                {
+                    StoreError::Locked(dir.display().to_string())
+                }
+                other => StoreError::Sled(other),
+            })?;
+        let tree = db.open_tree("ledger")?;
+        Ok(Self { db, tree })
+    }
+
+    /// Apply a batch atomically (not yet durable: call [`Store::flush`]).
+    pub fn apply(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        self.tree.apply_batch(batch.batch)?;
+        Ok(())
+    }
+
+    /// Make everything applied so far durable. Blocking: call from a blocking thread.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Committed number of entries.
+    pub fn size(&self) -> Result<u64, StoreError> {
+        match self.tree.get(META_SIZE)? {
+            Some(v) => be64(&v, "ledger size"),
+            None => Ok(0),
+        }
+    }
+
+    /// The entry at `index`, if present.
+    pub fn entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree.get(entry_key(index))?.map(|v| v.to_vec()))
+    }
+
+    /// Iterate entries in index order from `start`.
+    pub fn entries_from(
+        &self,
+        start: u64,
+    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
+        self.tree
+            .range(entry_key(start)..=entry_key(u64::MAX))
+            .map(|r| {
+                let (k, v) = r?;
+                let idx = be64(k.get(1..).unwrap_or_default(), "entry key")?;
+                Ok((idx, v.to_vec()))
+            })
+    }
+
+    /// Ledger index of an already logged object.
+    pub fn object_index(&self, digest: &Hash) -> Result<Option<u64>, StoreError> {
+        match self.tree.get(object_key(digest))? {
+            Some(v) => Ok(Some(be64(&v, "object index")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The checkpoint note for exactly `size`, if one was signed.
+    pub fn checkpoint(&self, size: u64) -> Result<Option<String>, StoreError> {
+        match self.tree.get(checkpoint_key(size))? {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt(format!("checkpoint {size} is not UTF-8"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Size of the latest checkpoint, if any.
+    pub fn latest_checkpoint_size(&self) -> Result<Option<u64>, StoreError> {
+        match self.tree.get(META_CHECKPOINT)? {
+            Some(v) => Ok(Some(be64(&v, "checkpoint size")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// All checkpoints in size order.
+    pub fn checkpoints(&self) -> impl Iterator<Item = Result<(u64, String), StoreError>> + '_ {
+        self.tree
+            .range(checkpoint_key(0)..=checkpoint_key(u64::MAX))
+            .map(|r| {
+                let (k, v) = r?;
+                let size = be64(k.get(1..).unwrap_or_default(), "checkpoint key")?;
+                let note = String::from_utf8(v.to_vec())
+                    .map_err(|_| StoreError::Corrupt(format!("checkpoint {size} is not UTF-8")))?;
+                Ok((size, note))
+            })
+    }
+
+    /// Bytes the store occupies on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl SubtreeSource for Store {
+    type Error = StoreError;
+
+    fn subtree(&self, level: u8, index: u64) -> Result<Option<Hash>, StoreError> {
+        match self.tree.get(node_key(level, index))? {
+            Some(v) => {
+                let h: Hash = v.as_ref().try_into().map_err(|_| {
+                    StoreError::Corrupt(format!("node ({level}, {index}) is {} bytes", v.len()))
+                })?;
+                Ok(Some(h))
+            }
+            None => Ok(None),
+        }
+    }
+}
