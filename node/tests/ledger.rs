@@ -117,13 +117,18 @@ fn verify_catches_tampered_entries_hashes_and_sizes() {
 
     // A wrong stored subtree hash.
     let h = store.subtree(1, 2).unwrap().unwrap();
+    let node = |hash| shoal_crypto::merkle::StoredNode {
+        level: 1,
+        index: 2,
+        hash,
+    };
     let mut b = WriteBatch::default();
-    b.node(1, 2, &[0u8; 32]);
+    store.stage_nodes(&mut b, &[node([0u8; 32])]).unwrap();
     store.apply(b).unwrap();
     let e = verify_store(&store, &v, &pk, MAX, |_, _| {}).unwrap_err();
     assert!(e.to_string().contains("level 1, index 2"), "{e}");
     let mut b = WriteBatch::default();
-    b.node(1, 2, &h);
+    store.stage_nodes(&mut b, &[node(h)]).unwrap();
     store.apply(b).unwrap();
 
     // An entry past the committed size (a half-written batch would look like this).

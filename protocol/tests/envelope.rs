@@ -568,3 +568,17 @@ proptest! {
         prop_assert_eq!(back.encode().unwrap(), bytes);
     }
 }
+
+#[test]
+fn sign_encoded_equals_sign_then_encode() {
+    let b = body();
+    assert_eq!(
+        b.sign_encoded(&key()).unwrap(),
+        b.clone().sign(&key()).unwrap().encode().unwrap()
+    );
+    let other = shoal_crypto::NodeKey::from_seed([0xEE; 32]);
+    assert_eq!(
+        b.sign_encoded(&other),
+        Err(EnvelopeError::PublisherMismatch)
+    );
+}

@@ -10,7 +10,7 @@ pub mod reader;
 pub mod verify;
 pub mod writer;
 
-use shoal_crypto::merkle::{self, CompactRange, StoredNode};
+use shoal_crypto::merkle::{self, CompactRange};
 use shoal_crypto::{Checkpoint, Hash, NodeKey};
 use shoal_protocol::envelope::EnvelopeBody;
 use shoal_protocol::Tlp;
@@ -159,6 +159,7 @@ impl Ledger {
         let mut batch = WriteBatch::default();
         let mut seen: std::collections::HashMap<Hash, u64> = Default::default();
         let mut results = Vec::with_capacity(items.len());
+        let mut nodes = Vec::with_capacity(items.len() * 2);
         for item in items {
             if let Some(&index) = seen.get(&item.object_digest) {
                 results.push(ItemResult::Duplicate { index });
@@ -173,9 +174,7 @@ impl Ledger {
                 Ok(bytes) => {
                     let leaf = shoal_crypto::hash::leaf_hash(&bytes);
                     batch.entry(index, &bytes);
-                    for StoredNode { level, index, hash } in self.range.append(leaf) {
-                        batch.node(level, index, &hash);
-                    }
+                    nodes.extend(self.range.append(leaf));
                     batch.object(&item.object_digest, index);
                     seen.insert(item.object_digest, index);
                     results.push(ItemResult::Appended {
@@ -190,7 +189,11 @@ impl Ledger {
             return Ok(results);
         }
         batch.size(self.range.size());
-        if let Err(e) = self.store.apply(batch) {
+        let staged = self
+            .store
+            .stage_nodes(&mut batch, &nodes)
+            .and_then(|()| self.store.apply(batch));
+        if let Err(e) = staged {
             // Batches are atomic: nothing was written, the old frontier is right again.
             self.range = saved;
             return Err(e.into());
@@ -209,8 +212,7 @@ impl Ledger {
             object: item.object,
             extensions: Vec::new(),
         };
-        let env = body.sign(&self.key).map_err(|e| e.to_string())?;
-        let bytes = env.encode().map_err(|e| e.to_string())?;
+        let bytes = body.sign_encoded(&self.key).map_err(|e| e.to_string())?;
         if bytes.len() > self.max_envelope_bytes {
             return Err(format!(
                 "envelope would be {} bytes, over the limit of {} (envelope.max_bytes)",

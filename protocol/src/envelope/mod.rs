@@ -132,6 +132,18 @@ impl EnvelopeBody {
         codec::encode_body(self)
     }
 
+    /// Sign with `key` and return the envelope's wire bytes directly, encoding the body
+    /// once (the ledger's hot path). Equal to `self.sign(key)?.encode()?`.
+    pub fn sign_encoded(&self, key: &NodeKey) -> Result<Vec<u8>, EnvelopeError> {
+        if key.public() != self.publisher {
+            return Err(EnvelopeError::PublisherMismatch);
+        }
+        let mut bytes = self.encode()?;
+        let signature = key.sign(SIGNING_DOMAIN, &bytes);
+        bytes.extend_from_slice(&signature);
+        Ok(bytes)
+    }
+
     /// Sign with `key`, whose public key must be `publisher`.
     pub fn sign(self, key: &NodeKey) -> Result<Envelope, EnvelopeError> {
         if key.public() != self.publisher {

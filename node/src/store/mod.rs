@@ -4,15 +4,19 @@
 //!
 //! Key layout of the `ledger` tree:
 //! - `e` ‖ be64(index) → the exact signed envelope bytes of that entry
-//! - `n` ‖ level ‖ be64(index) → hash of the perfect subtree (level, index)
+//! - `t` ‖ tile-level ‖ be64(tile index) → a tile of perfect-subtree hashes ([`tiles`])
 //! - `o` ‖ SHA-256(canonical object) → be64(index) of the entry carrying it
 //! - `c` ‖ be64(size) → the signed checkpoint note for that size
 //! - `m:size` → be64 committed size; `m:checkpoint` → be64 size of the latest checkpoint
 
+pub mod tiles;
+
 use std::path::Path;
 
-use shoal_crypto::merkle::SubtreeSource;
+use shoal_crypto::merkle::{StoredNode, SubtreeSource};
 use shoal_crypto::Hash;
+
+use tiles::Tile;
 
 /// Errors of the embedded store.
 #[derive(Debug, thiserror::Error)]
@@ -46,12 +50,12 @@ pub fn entry_key(index: u64) -> [u8; 9] {
     k
 }
 
-/// Key of a perfect-subtree hash.
-pub fn node_key(level: u8, index: u64) -> [u8; 10] {
+/// Key of a tile of subtree hashes.
+pub fn tile_key(tile_level: u8, tile_index: u64) -> [u8; 10] {
     let mut k = [0u8; 10];
-    k[0] = b'n';
-    k[1] = level;
-    k[2..].copy_from_slice(&index.to_be_bytes());
+    k[0] = b't';
+    k[1] = tile_level;
+    k[2..].copy_from_slice(&tile_index.to_be_bytes());
     k
 }
 
@@ -89,10 +93,6 @@ impl WriteBatch {
     pub fn entry(&mut self, index: u64, bytes: &[u8]) {
         self.batch.insert(&entry_key(index)[..], bytes);
     }
-    /// Store a perfect-subtree hash.
-    pub fn node(&mut self, level: u8, index: u64, hash: &Hash) {
-        self.batch.insert(&node_key(level, index)[..], &hash[..]);
-    }
     /// Record which entry carries an object.
     pub fn object(&mut self, digest: &Hash, index: u64) {
         self.batch
@@ -129,6 +129,30 @@ impl Store {
             })?;
         let tree = db.open_tree("ledger")?;
         Ok(Self { db, tree })
+    }
+
+    /// Stage perfect-subtree hashes into `batch`: the tiles they fall in are read,
+    /// updated and written back as part of the batch. Call once per batch with all of
+    /// its nodes (a second call would not see the first call's staged tiles).
+    pub fn stage_nodes(
+        &self,
+        batch: &mut WriteBatch,
+        nodes: &[StoredNode],
+    ) -> Result<(), StoreError> {
+        for ((level, index), slots) in tiles::group(nodes) {
+            let key = tile_key(level, index);
+            let mut tile = match self.tree.get(key)? {
+                Some(v) => Tile::from_bytes(&v).ok_or_else(|| {
+                    StoreError::Corrupt(format!("tile ({level}, {index}) is {} bytes", v.len()))
+                })?,
+                None => Tile::empty(),
+            };
+            for (slot, hash) in slots {
+                tile.set(slot, &hash);
+            }
+            batch.batch.insert(&key[..], tile.as_bytes());
+        }
+        Ok(())
     }
 
     /// Apply a batch atomically (not yet durable: call [`Store::flush`]).
@@ -219,13 +243,13 @@ impl SubtreeSource for Store {
     type Error = StoreError;
 
     fn subtree(&self, level: u8, index: u64) -> Result<Option<Hash>, StoreError> {
-        match self.tree.get(node_key(level, index))? {
-            Some(v) => {
-                let h: Hash = v.as_ref().try_into().map_err(|_| {
-                    StoreError::Corrupt(format!("node ({level}, {index}) is {} bytes", v.len()))
-                })?;
-                Ok(Some(h))
-            }
+        let ((tl, ti), slot) = tiles::locate(level, index);
+        match self.tree.get(tile_key(tl, ti))? {
+            Some(v) if v.len() == tiles::TILE_BYTES => Ok(Tile::get(&v, slot)),
+            Some(v) => Err(StoreError::Corrupt(format!(
+                "tile ({tl}, {ti}) is {} bytes",
+                v.len()
+            ))),
             None => Ok(None),
         }
     }
