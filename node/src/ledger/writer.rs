@@ -130,10 +130,32 @@ pub fn spawn(
     (WriterHandle { tx }, state_rx, task)
 }
 
-async fn run_batch(slot: &mut Option<Ledger>, jobs: Vec<Job>) -> Result<(), LedgerError> {
+/// Run `f` on the ledger on a blocking thread (signing, hashing and flushing block),
+/// then put the ledger back. The outer error means the ledger itself is lost.
+async fn on_blocking_thread<R: Send + 'static>(
+    slot: &mut Option<Ledger>,
+    f: impl FnOnce(&mut Ledger) -> R + Send + 'static,
+) -> Result<R, LedgerError> {
     let Some(mut ledger) = slot.take() else {
         return Err(LedgerError::Inconsistent("writer lost its ledger".into()));
     };
+    let joined = tokio::task::spawn_blocking(move || {
+        let r = f(&mut ledger);
+        (ledger, r)
+    })
+    .await;
+    match joined {
+        Ok((ledger, r)) => {
+            *slot = Some(ledger);
+            Ok(r)
+        }
+        Err(e) => Err(LedgerError::Inconsistent(format!(
+            "writer thread failed: {e}"
+        ))),
+    }
+}
+
+async fn run_batch(slot: &mut Option<Ledger>, jobs: Vec<Job>) -> Result<(), LedgerError> {
     let mut items = Vec::new();
     let mut splits = Vec::with_capacity(jobs.len());
     let mut replies = Vec::with_capacity(jobs.len());
@@ -142,21 +164,7 @@ async fn run_batch(slot: &mut Option<Ledger>, jobs: Vec<Job>) -> Result<(), Ledg
         items.extend(job.items);
         replies.push(job.reply);
     }
-    let joined = tokio::task::spawn_blocking(move || {
-        let r = ledger.append_batch(items);
-        (ledger, r)
-    })
-    .await;
-    let (ledger, result) = match joined {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(LedgerError::Inconsistent(format!(
-                "writer thread failed: {e}"
-            )))
-        }
-    };
-    *slot = Some(ledger);
-    match result {
+    match on_blocking_thread(slot, move |ledger| ledger.append_batch(items)).await? {
         Ok(results) => {
             let mut it = results.into_iter();
             for (n, reply) in splits.into_iter().zip(replies) {
@@ -180,24 +188,7 @@ async fn run_batch(slot: &mut Option<Ledger>, jobs: Vec<Job>) -> Result<(), Ledg
 }
 
 async fn run_checkpoint(slot: &mut Option<Ledger>) -> Result<(), LedgerError> {
-    let Some(mut ledger) = slot.take() else {
-        return Err(LedgerError::Inconsistent("writer lost its ledger".into()));
-    };
-    let joined = tokio::task::spawn_blocking(move || {
-        let r = ledger.checkpoint();
-        (ledger, r)
-    })
-    .await;
-    let (ledger, result) = match joined {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(LedgerError::Inconsistent(format!(
-                "writer thread failed: {e}"
-            )))
-        }
-    };
-    *slot = Some(ledger);
-    match result {
+    match on_blocking_thread(slot, Ledger::checkpoint).await? {
         Ok(Some(size)) => {
             tracing::debug!(size, "signed checkpoint");
             Ok(())

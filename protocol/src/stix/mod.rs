@@ -153,7 +153,7 @@ pub fn parse_input_with(
     })?;
     let Value::Object(mut map) = value else {
         return Err(InputError::NotAnObject {
-            found: json_kind(&value),
+            found: validate::fields::kind(&value),
         });
     };
     if map.get("type").and_then(Value::as_str) != Some("bundle") {
@@ -183,7 +183,7 @@ pub fn parse_input_with(
         Some(other) => {
             return Err(bundle_error(
                 "id",
-                format!("expected a string, found {}", json_kind(other)),
+                format!("expected a string, found {}", validate::fields::kind(other)),
             ))
         }
     }
@@ -193,7 +193,7 @@ pub fn parse_input_with(
         Some(other) => {
             return Err(bundle_error(
                 "objects",
-                format!("expected a list, found {}", json_kind(&other)),
+                format!("expected a list, found {}", validate::fields::kind(&other)),
             ))
         }
     };
@@ -208,15 +208,4 @@ pub fn parse_input_with(
         .enumerate()
         .map(|(i, obj)| validate_object(obj, i))
         .collect())
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }

@@ -3,7 +3,7 @@
 //! rules are in `common` and `markings`, the per-type rules in `kinds`.
 
 mod common;
-mod fields;
+pub(crate) mod fields;
 mod kinds;
 mod markings;
 
