@@ -5,11 +5,13 @@
 //! keys are rejected (a typo must not silently fall back to a default).
 
 mod model;
+mod privacy;
 mod validate;
 
 pub use model::{
     ApiConfig, Config, EnvelopeConfig, LedgerConfig, NodeConfig, P2pConfig, PublishConfig, Role,
 };
+pub use privacy::{parse_duration, ActionName, DesensitizeConfig, DpConfig, PrivacyConfig};
 
 use std::path::Path;
 

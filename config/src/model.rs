@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::privacy::PrivacyConfig;
+
 /// The whole `shoal.toml`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// `[node]`: who this node is.
@@ -18,6 +20,8 @@ pub struct Config {
     pub envelope: EnvelopeConfig,
     /// `[publish]`: defaults applied to published intel.
     pub publish: PublishConfig,
+    /// `[privacy]`: desensitization and differential privacy.
+    pub privacy: PrivacyConfig,
 }
 
 /// The node's role in the network.
@@ -175,7 +179,7 @@ impl Default for EnvelopeConfig {
 pub struct PublishConfig {
     /// Community an item is published to when none is given. Default `default`.
     pub community: String,
-    /// TLP applied to objects without a TLP marking: clear, green, amber or amber+strict. Default `amber`.
+    /// TLP applied to objects without a TLP marking: clear, green or amber. Default `amber`.
     pub default_tlp: String,
 }
 

@@ -107,21 +107,163 @@ pub(crate) fn check(cfg: &Config) -> Check {
         );
     }
     match p.default_tlp.to_ascii_lowercase().as_str() {
-        "clear" | "white" | "green" | "amber" | "amber+strict" => {}
-        "red" => {
+        "clear" | "white" | "green" | "amber" => {}
+        "red" | "amber+strict" => {
             return fail(
                 "publish.default_tlp",
-                "cannot be red: TLP:RED intel is never shared",
+                "cannot be red or amber+strict: such intel is never shared",
             )
         }
         other => {
             return fail(
                 "publish.default_tlp",
-                format!("{other:?} is not a TLP level (clear, green, amber, amber+strict)"),
+                format!("{other:?} is not a TLP level (clear, green, amber)"),
             )
         }
     }
+    check_privacy(cfg)
+}
+
+fn check_privacy(cfg: &Config) -> Check {
+    use crate::privacy::{parse_duration, ActionName};
+    let d = &cfg.privacy.desensitize;
+    for (i, net) in d.internal_networks.iter().enumerate() {
+        if !is_cidr(net) {
+            return fail(
+                &format!("privacy.desensitize.internal_networks[{i}]"),
+                format!("{net:?} is not a CIDR such as 192.0.2.0/24 or fd00::/8"),
+            );
+        }
+    }
+    for (i, dom) in d.internal_domains.iter().enumerate() {
+        let ok = !dom.is_empty()
+            && dom.len() <= 253
+            && !dom.starts_with('.')
+            && !dom.ends_with('.')
+            && dom
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !ok {
+            return fail(
+                &format!("privacy.desensitize.internal_domains[{i}]"),
+                format!("{dom:?} is not a DNS domain such as corp.example.com"),
+            );
+        }
+    }
+    for (key, list) in [
+        (
+            "privacy.desensitize.organisation_names",
+            &d.organisation_names,
+        ),
+        ("privacy.desensitize.canaries", &d.canaries),
+    ] {
+        if let Some(i) = list.iter().position(|s| s.trim().chars().count() < 3) {
+            return fail(
+                &format!("{key}[{i}]"),
+                "must be at least 3 characters (shorter strings would match everywhere)",
+            );
+        }
+    }
+    for (key, action) in [
+        ("privacy.desensitize.host_action", d.host_action),
+        ("privacy.desensitize.email_action", d.email_action),
+        ("privacy.desensitize.user_action", d.user_action),
+        ("privacy.desensitize.mac_action", d.mac_action),
+        (
+            "privacy.desensitize.organisation_action",
+            d.organisation_action,
+        ),
+    ] {
+        if action == ActionName::Cryptopan {
+            return fail(
+                key,
+                "cannot be cryptopan: Crypto-PAn applies to IP addresses only",
+            );
+        }
+    }
+    for (key, v) in [
+        (
+            "privacy.desensitize.cryptopan_key_file",
+            &d.cryptopan_key_file,
+        ),
+        (
+            "privacy.desensitize.pseudonym_key_file",
+            &d.pseudonym_key_file,
+        ),
+    ] {
+        if v.is_empty() {
+            return fail(key, "must not be empty");
+        }
+    }
+    parse_duration(&d.pseudonym_epoch)
+        .map_err(|e| ("privacy.desensitize.pseudonym_epoch".to_string(), e))?;
+
+    let p = &cfg.privacy.dp;
+    for (key, v) in [
+        ("privacy.dp.epsilon_per_epoch", p.epsilon_per_epoch),
+        ("privacy.dp.lifetime_epsilon", p.lifetime_epsilon),
+        ("privacy.dp.count_epsilon", p.count_epsilon),
+        ("privacy.dp.category_epsilon", p.category_epsilon),
+    ] {
+        if !(v.is_finite() && v > 0.0 && v <= 1e6) {
+            return fail(key, format!("must be a positive number, got {v}"));
+        }
+    }
+    if p.lifetime_epsilon < p.epsilon_per_epoch {
+        return fail(
+            "privacy.dp.lifetime_epsilon",
+            "must be at least privacy.dp.epsilon_per_epoch",
+        );
+    }
+    if p.count_epsilon > p.epsilon_per_epoch || p.category_epsilon > p.epsilon_per_epoch {
+        return fail(
+            "privacy.dp.count_epsilon",
+            "count_epsilon and category_epsilon must each fit in epsilon_per_epoch",
+        );
+    }
+    if !(1..=1_000_000).contains(&p.count_sensitivity) {
+        return fail(
+            "privacy.dp.count_sensitivity",
+            "must be between 1 and 1000000",
+        );
+    }
+    parse_duration(&p.epoch).map_err(|e| ("privacy.dp.epoch".to_string(), e))?;
+    parse_duration(&p.time_bucket).map_err(|e| ("privacy.dp.time_bucket".to_string(), e))?;
+    for (key, list, member) in [
+        ("privacy.dp.sectors", &p.sectors, &p.member_sector),
+        ("privacy.dp.regions", &p.regions, &p.member_region),
+    ] {
+        if list.len() < 2 {
+            return fail(key, "needs at least two categories");
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = list.iter().find(|c| !seen.insert(c.as_str())) {
+            return fail(key, format!("lists {dup:?} twice"));
+        }
+        if let Some(m) = member {
+            if !list.contains(m) {
+                return fail(
+                    key,
+                    format!("does not contain the member's own category {m:?}"),
+                );
+            }
+        }
+    }
     Ok(())
+}
+
+fn is_cidr(s: &str) -> bool {
+    let Some((addr, len)) = s.split_once('/') else {
+        return false;
+    };
+    let Ok(len) = len.parse::<u8>() else {
+        return false;
+    };
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => len <= 32,
+        Ok(std::net::IpAddr::V6(_)) => len <= 128,
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -171,6 +313,43 @@ mod tests {
             ("[publish]\ncommunity = \"Upper\"", "publish.community"),
             ("[p2p]\nbootstrap = [\"example.com\"]", "p2p.bootstrap"),
             ("[envelope]\nmax_bytes = 10", "envelope.max_bytes"),
+            (
+                "[publish]\ndefault_tlp = \"amber+strict\"",
+                "publish.default_tlp",
+            ),
+            (
+                "[privacy.desensitize]\ninternal_networks = [\"10.0.0.0/33\"]",
+                "privacy.desensitize.internal_networks[0]",
+            ),
+            (
+                "[privacy.desensitize]\ninternal_domains = [\"corp example\"]",
+                "privacy.desensitize.internal_domains[0]",
+            ),
+            (
+                "[privacy.desensitize]\ncanaries = [\"x\"]",
+                "privacy.desensitize.canaries[0]",
+            ),
+            (
+                "[privacy.desensitize]\nemail_action = \"cryptopan\"",
+                "privacy.desensitize.email_action",
+            ),
+            ("[privacy.dp]\nepoch = \"1 fortnight\"", "privacy.dp.epoch"),
+            (
+                "[privacy.dp]\ntime_bucket = \"0h\"",
+                "privacy.dp.time_bucket",
+            ),
+            (
+                "[privacy.dp]\ncount_epsilon = -1.0",
+                "privacy.dp.count_epsilon",
+            ),
+            (
+                "[privacy.dp]\nlifetime_epsilon = 1.0",
+                "privacy.dp.lifetime_epsilon",
+            ),
+            (
+                "[privacy.dp]\nmember_sector = \"piracy\"",
+                "privacy.dp.sectors",
+            ),
         ] {
             let e = Config::from_toml_str(text, "t").unwrap_err();
             assert!(e.to_string().contains(key), "{text}: {e}");
@@ -178,6 +357,44 @@ mod tests {
                 assert!(matches!(e, ConfigError::Invalid { .. }), "{text}: {e}");
             }
         }
+    }
+
+    #[test]
+    fn the_issue_example_privacy_section_loads() {
+        let text = r#"
+[privacy.desensitize]
+internal_networks = ["192.0.2.0/24"]
+internal_domains = ["corp.example.com"]
+organisation_names = ["Example Industrial Co"]
+canaries = ["PROJECT-NIGHTJAR"]
+ip_action = "cryptopan"
+cryptopan_key_file = "cryptopan.key"
+[privacy.dp]
+epsilon_per_epoch = 4.0
+epoch = "1d"
+lifetime_epsilon = 100.0
+count_epsilon = 0.5
+time_bucket = "1h"
+"#;
+        let c = Config::from_toml_str(text, "t").unwrap();
+        assert_eq!(
+            c.privacy.desensitize.internal_networks,
+            vec!["192.0.2.0/24"]
+        );
+        assert_eq!(crate::parse_duration(&c.privacy.dp.epoch), Ok(86_400));
+        assert_eq!(crate::parse_duration(&c.privacy.dp.time_bucket), Ok(3_600));
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        use crate::parse_duration;
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("30m"), Ok(1800));
+        assert_eq!(parse_duration("2w"), Ok(1_209_600));
+        assert!(parse_duration("1").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("0d").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
     }
 
     #[test]

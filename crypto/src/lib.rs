@@ -2,7 +2,9 @@
 //! ([`keys`]), RFC 9162 hashing ([`hash`]), Merkle tree math and proofs kept apart
 //! from storage ([`merkle`]), and the C2SP text formats transparency-log tools
 //! speak: signed notes ([`note`]), checkpoints ([`checkpoint`]) and tlog-proofs
-//! ([`tlog_proof`]).
+//! ([`tlog_proof`]); and the keyed pseudonymisation the privacy pipeline uses:
+//! prefix-preserving Crypto-PAn for IP addresses ([`cryptopan`]) and per-epoch
+//! HMAC pseudonyms ([`pseudonym`]).
 
 #![warn(missing_docs)]
 // Nothing here may panic or overflow on data from peers or files.
@@ -21,16 +23,20 @@
 )]
 
 pub mod checkpoint;
+pub mod cryptopan;
 mod encoding;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
 pub mod note;
+pub mod pseudonym;
 pub mod tlog_proof;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
+pub use cryptopan::{CryptoPan, CryptoPanError};
 pub use hash::Hash;
 pub use keys::{KeyError, NodeKey, PublicKey};
 pub use merkle::{CompactRange, MemoryTree, MerkleError, ProofError, StoredNode, SubtreeSource};
 pub use note::{Note, NoteError, NoteSignature, Verifier};
+pub use pseudonym::PseudonymKey;
 pub use tlog_proof::{TlogProof, TlogProofError};

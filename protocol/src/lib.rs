@@ -22,6 +22,8 @@
     )
 )]
 
+pub mod desensitize;
+pub mod dp;
 pub mod envelope;
 pub mod jcs;
 mod json;

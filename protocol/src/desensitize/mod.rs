@@ -1,0 +1,1 @@
+//! Desensitization (being written).
