@@ -70,18 +70,19 @@ impl CryptoPan {
     fn otp(&self, orig: u128, bits: u32) -> u128 {
         let pad = u128::from_be_bytes(self.pad);
         let mut result = 0u128;
-        for pos in 0..bits {
+        // `mask` keeps the first `pos` bits; `bit` is the output bit for position `pos`.
+        let mut mask = 0u128;
+        let mut bit = 1u128 << 127;
+        for _ in 0..bits.min(128) {
             // First `pos` bits from the original address, the rest from the pad.
-            let mask = if pos == 0 {
-                0
-            } else {
-                u128::MAX << (128 - pos)
-            };
             let input = (orig & mask) | (pad & !mask);
             let mut block = aes::Block::from(input.to_be_bytes());
             self.cipher.encrypt_block(&mut block);
-            let first_bit = u128::from(block[0] >> 7);
-            result |= first_bit << (127 - pos);
+            if block.first().is_some_and(|b| b & 0x80 != 0) {
+                result |= bit;
+            }
+            mask = (mask >> 1) | (1u128 << 127);
+            bit >>= 1;
         }
         result
     }

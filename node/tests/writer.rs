@@ -75,8 +75,15 @@ async fn checkpoints_are_rate_limited_and_cover_everything_at_shutdown() {
         "{} checkpoints in {elapsed:?} (bound {bound}): {sizes:?}",
         sizes.len()
     );
-    assert!(sizes.len() >= 2, "the log grew over several intervals: {sizes:?}");
-    assert_eq!(sizes.last(), Some(&800), "the last checkpoint covers everything");
+    assert!(
+        sizes.len() >= 2,
+        "the log grew over several intervals: {sizes:?}"
+    );
+    assert_eq!(
+        sizes.last(),
+        Some(&800),
+        "the last checkpoint covers everything"
+    );
     assert!(sizes.windows(2).all(|w| w[0] < w[1]));
     // After shutdown the handle is refused, not hung.
     assert!(handle.append(vec![item(1)]).await.is_err());

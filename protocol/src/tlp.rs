@@ -138,6 +138,14 @@ impl Tlp {
         }
     }
 
+    /// Whether intel at this level may ever be logged for sharing or sent: TLP:RED and
+    /// TLP:AMBER+STRICT never leave the organisation (FIRST TLP 2.0: AMBER+STRICT is for
+    /// the recipient's own organisation only). This is the protocol's enforcement
+    /// point: envelopes refuse to encode or decode other levels.
+    pub fn is_shareable(self) -> bool {
+        !matches!(self, Tlp::Red | Tlp::AmberStrict)
+    }
+
     /// The envelope's one-byte encoding (0 = clear ... 4 = red).
     pub fn to_byte(self) -> u8 {
         match self {

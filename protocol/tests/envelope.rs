@@ -554,7 +554,7 @@ proptest! {
     fn any_valid_body_round_trips(
         ledger_index in any::<u64>(),
         published_at in any::<u64>(),
-        tlp in prop::sample::select(Tlp::ALL.to_vec()),
+        tlp in prop::sample::select(Tlp::ALL.iter().copied().filter(|t| t.is_shareable()).collect::<Vec<_>>()),
         community in "[a-z0-9._-]{1,64}",
         kinds in prop::collection::btree_set(any::<u16>(), 0..5),
         data in prop::collection::vec(any::<u8>(), 0..40),
@@ -581,4 +581,26 @@ fn sign_encoded_equals_sign_then_encode() {
         b.sign_encoded(&other),
         Err(EnvelopeError::PublisherMismatch)
     );
+}
+
+#[test]
+fn red_and_amber_strict_never_fit_in_an_envelope() {
+    for tlp in [Tlp::Red, Tlp::AmberStrict] {
+        let mut b = body();
+        b.tlp = tlp;
+        assert_eq!(b.encode(), Err(EnvelopeError::NotShareable(tlp)));
+        assert_eq!(
+            b.clone().sign(&key()),
+            Err(EnvelopeError::NotShareable(tlp))
+        );
+        // Bytes carrying such a TLP (even validly signed) are refused on decode.
+        let mut bytes = encoded();
+        bytes[TLP] = tlp.to_byte();
+        let bytes = resign(bytes);
+        assert_eq!(
+            Envelope::decode(&bytes, MAX),
+            Err(EnvelopeError::NotShareable(tlp))
+        );
+    }
+    assert!(Tlp::Amber.is_shareable() && Tlp::Green.is_shareable() && Tlp::Clear.is_shareable());
 }

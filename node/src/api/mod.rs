@@ -60,6 +60,9 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            refuse_oversized(max_body_bytes, req, next)
+        }))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower::limit::ConcurrencyLimitLayer::new(max_concurrent))
         .with_state(state)
@@ -71,6 +74,26 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Refuse a body whose declared length is over the limit before reading any of it
+/// (a chunked body is still cut off at the limit by `DefaultBodyLimit`).
+async fn refuse_oversized(max: usize, req: Request, next: Next) -> Result<Response, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(len) if len > max as u64 => Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body of {len} bytes is over the {max}-byte limit (api.max_body_bytes)"
+            ),
+            serde_json::Value::Null,
+        )),
+        _ => Ok(next.run(req).await),
+    }
 }
 
 async fn authenticate(

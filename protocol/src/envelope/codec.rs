@@ -16,6 +16,9 @@ const SIGNATURE_LEN: usize = 64;
 
 /// Encode the signed part of an envelope.
 pub(super) fn encode_body(body: &EnvelopeBody) -> Result<Vec<u8>, EnvelopeError> {
+    if !body.tlp.is_shareable() {
+        return Err(EnvelopeError::NotShareable(body.tlp));
+    }
     check_community(body.community.as_bytes())?;
     let object_len = u32::try_from(body.object.len())
         .map_err(|_| EnvelopeError::ObjectTooLarge(body.object.len()))?;
@@ -74,6 +77,9 @@ pub(super) fn decode(bytes: &[u8], max_len: usize) -> Result<(Envelope, usize), 
     let published_at = u64::from_be_bytes(r.array::<8>("published_at")?);
     let tlp_byte = r.u8("tlp")?;
     let tlp = Tlp::from_byte(tlp_byte).ok_or(EnvelopeError::InvalidTlp(tlp_byte))?;
+    if !tlp.is_shareable() {
+        return Err(EnvelopeError::NotShareable(tlp));
+    }
     let community_len = usize::from(r.u8("community length")?);
     let community_bytes = r.take(community_len, "community")?;
     check_community(community_bytes)?;

@@ -31,6 +31,10 @@ pub enum EnvelopeError {
     /// A TLP byte outside 0..=4.
     #[error("invalid TLP byte {0}")]
     InvalidTlp(u8),
+    /// TLP:RED and TLP:AMBER+STRICT intel is never logged for sharing nor sent: no
+    /// envelope can carry it, so no layer above can bypass the rule.
+    #[error("TLP:{0} intel is never shared; it cannot be put in an envelope")]
+    NotShareable(crate::tlp::Tlp),
     /// The community name is empty.
     #[error("community name is empty")]
     EmptyCommunity,

@@ -15,6 +15,7 @@
 pub mod ast;
 mod lexer;
 mod parser;
+pub mod print;
 
 pub use parser::MAX_NESTING;
 
