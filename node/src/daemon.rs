@@ -14,6 +14,8 @@ use crate::datadir::DataDir;
 use crate::ledger::reader::LedgerReader;
 use crate::ledger::writer::{self, WriterConfig};
 use crate::ledger::Ledger;
+use crate::privacy::{self, PrivacyEngine};
+use crate::publish::Publisher;
 use crate::store::Store;
 
 /// Per-run overrides from the command line.
@@ -23,6 +25,43 @@ pub struct Overrides {
     pub api_listen: Option<String>,
     /// `--p2p-listen` (repeatable).
     pub p2p_listen: Vec<String>,
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before 1970).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Load (creating missing key files) the privacy engine of `dir` and start its
+/// accountant thread.
+pub fn privacy_engine(
+    dir: &DataDir,
+    store: &Store,
+    key: &shoal_crypto::NodeKey,
+) -> Result<PrivacyEngine> {
+    let cfg = &dir.config.privacy;
+    let cp_path = dir.root.join(&cfg.desensitize.cryptopan_key_file);
+    let ps_path = dir.root.join(&cfg.desensitize.pseudonym_key_file);
+    for p in [&cp_path, &ps_path] {
+        if privacy::keys::ensure_key_file(p)? {
+            tracing::info!(path = %p.display(), "created a missing privacy key file");
+        }
+    }
+    let dp = privacy::settings::dp_params(cfg)?;
+    let budget = privacy::settings::budget(cfg)?;
+    let accountant = privacy::accountant::spawn(store.clone(), budget, dp.clone(), 64)?;
+    Ok(PrivacyEngine::new(
+        privacy::settings::policy(cfg, &key.public())?,
+        privacy::keys::load_cryptopan(&cp_path)?,
+        privacy::keys::load_pseudonym_secret(&ps_path)?,
+        privacy::settings::pseudonym_epoch_secs(cfg)?,
+        dp,
+        budget,
+        accountant,
+    ))
 }
 
 /// Run the daemon until a shutdown signal.
@@ -74,10 +113,15 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         .default_tlp
         .parse()
         .map_err(|_| anyhow::anyhow!("`publish.default_tlp` is not a TLP level"))?;
+    let privacy = Arc::new(privacy_engine(&dir, &store, &key)?);
     let state = Arc::new(AppState {
         reader: LedgerReader::new(store.clone(), verifier),
         store: store.clone(),
-        writer,
+        publisher: Publisher {
+            writer,
+            store: store.clone(),
+            privacy,
+        },
         ledger_state,
         public_key: key.public(),
         token,

@@ -161,6 +161,12 @@ pub fn init(root: &Path, opts: &InitOptions) -> Result<(DataDir, NodeKey)> {
         fs::remove_file(dir.token_path())?;
     }
     write_private(&dir.token_path(), token.as_bytes())?;
+    for file in [
+        &dir.config.privacy.desensitize.cryptopan_key_file,
+        &dir.config.privacy.desensitize.pseudonym_key_file,
+    ] {
+        crate::privacy::keys::ensure_key_file(&root.join(file))?;
+    }
     let header = "# Shoal node configuration. Every key is optional; see README.md for defaults.\n";
     write_private(
         &root.join(CONFIG_FILE),

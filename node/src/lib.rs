@@ -1,5 +1,5 @@
 //! The Shoal node: the only crate with tokio, sled and HTTP. It owns the embedded
-//! [`store`], the node's [`ledger`], the [`publish`] pipeline, the HTTP [`api`], the
+//! [`store`], the node's [`ledger`], the [`publish`] pipeline with its [`privacy`] engine, the HTTP [`api`], the
 //! [`daemon`] that runs them, and the [`cli`] behind the `shoal` binary.
 
 pub mod api;
@@ -8,5 +8,6 @@ pub mod client;
 pub mod daemon;
 pub mod datadir;
 pub mod ledger;
+pub mod privacy;
 pub mod publish;
 pub mod store;

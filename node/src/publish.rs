@@ -1,14 +1,22 @@
-//! The publish pipeline of the node: STIX 2.1 input → per-object validation →
-//! effective TLP and community → canonical JSON → the ledger writer (sign, log,
-//! durable) → one result per object. Later features insert desensitization and
-//! differential privacy between validation and signing.
+//! The publish pipeline of the node: STIX 2.1 input → per-object validation → TLP
+//! (RED and AMBER+STRICT never leave) → desensitize (the whole input at once, so
+//! references stay consistent) → leak check → differential privacy (budget charged
+//! durably before noise is drawn) → final leak check on the exact object to be signed →
+//! sign, log, durable → one result per input object. A dry run stops before charging
+//! the budget and logging, and shows what would be published and what was changed.
+
+use std::sync::Arc;
 
 use serde::Serialize;
+use shoal_protocol::desensitize::{self, leak_check, Change, Keys};
 use shoal_protocol::envelope::coarse_time;
-use shoal_protocol::{stix, tlp, Tlp};
+use shoal_protocol::{stix, tlp, StixObject, Tlp};
 
 use crate::ledger::writer::{WriterError, WriterHandle};
 use crate::ledger::{AppendRequest, ItemResult};
+use crate::privacy::accountant::AccountantError;
+use crate::privacy::PrivacyEngine;
+use crate::store::Store;
 
 /// Options of one publish call.
 #[derive(Debug, Clone)]
@@ -21,26 +29,34 @@ pub struct PublishOptions {
     pub time_granularity_secs: u64,
     /// Current unix time in seconds.
     pub now_unix: u64,
+    /// Show what would be published without charging the budget or logging.
+    pub dry_run: bool,
 }
 
 /// The outcome for one input object.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ObjectOutcome {
     /// Position of the object in the input (0 for a single object).
     pub position: usize,
-    /// STIX id, when it could be read.
+    /// STIX id of the input object, when it could be read (shown to the publisher only).
     pub id: Option<String>,
-    /// `appended`, `duplicate` or `rejected`.
+    /// `appended`, `duplicate`, `rejected`, or in a dry run `would_append`.
     pub status: &'static str,
+    /// Id of the object as published (desensitization may change SCO ids).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_id: Option<String>,
     /// Ledger index (appended or duplicate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger_index: Option<u64>,
     /// Leaf hash, hex (appended).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leaf_hash: Option<String>,
-    /// Effective TLP (appended or duplicate).
+    /// Effective TLP.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tlp: Option<Tlp>,
+    /// Privacy budget charged for this object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
     /// Why the object was rejected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -49,14 +65,21 @@ pub struct ObjectOutcome {
 /// Result of a publish call.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublishReport {
-    /// Objects newly logged.
+    /// Objects newly logged (0 in a dry run).
     pub appended: usize,
     /// Objects already logged before.
     pub duplicates: usize,
     /// Objects rejected.
     pub rejected: usize,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
     /// One outcome per input object, in input order.
     pub results: Vec<ObjectOutcome>,
+    /// What desensitization changed and why (paths and classes, never values).
+    pub changes: Vec<Change>,
+    /// Dry run only: the objects exactly as they would be signed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<serde_json::Value>,
 }
 
 /// Errors that reject the input as a whole.
@@ -68,109 +91,276 @@ pub enum PublishError {
     /// The ledger could not log the items.
     #[error(transparent)]
     Writer(#[from] WriterError),
+    /// The privacy accountant is not running.
+    #[error(transparent)]
+    Accountant(#[from] AccountantError),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// The pipeline's long-lived parts.
+#[derive(Clone)]
+pub struct Publisher {
+    /// The ledger writer.
+    pub writer: WriterHandle,
+    /// The store (duplicate checks before any budget is spent).
+    pub store: Store,
+    /// Desensitization and DP.
+    pub privacy: Arc<PrivacyEngine>,
+}
+
+fn outcome(position: usize, id: Option<String>, status: &'static str) -> ObjectOutcome {
+    ObjectOutcome {
+        position,
+        id,
+        status,
+        published_id: None,
+        ledger_index: None,
+        leaf_hash: None,
+        tlp: None,
+        epsilon: None,
+        error: None,
+    }
 }
 
 fn rejected(position: usize, id: Option<String>, error: String) -> ObjectOutcome {
     ObjectOutcome {
-        position,
-        id,
-        status: "rejected",
-        ledger_index: None,
-        leaf_hash: None,
-        tlp: None,
         error: Some(error),
+        ..outcome(position, id, "rejected")
     }
 }
 
-/// Validate `input` and log every acceptable object.
-pub async fn publish(
-    writer: &WriterHandle,
-    input: &[u8],
-    opts: &PublishOptions,
-) -> Result<PublishReport, PublishError> {
-    let parsed = stix::parse_input(input)?;
-    let published_at = coarse_time(opts.now_unix, opts.time_granularity_secs);
-    let mut outcomes: Vec<Option<ObjectOutcome>> = Vec::with_capacity(parsed.len());
-    let mut pending = Vec::new();
-    let mut requests = Vec::new();
-    for (position, item) in parsed.into_iter().enumerate() {
-        let obj = match item {
-            Ok(obj) => obj,
-            Err(e) => {
-                outcomes.push(Some(rejected(position, e.id.clone(), e.to_string())));
-                continue;
+/// An object on its way through the pipeline.
+struct Pending {
+    position: usize,
+    id: String,
+    tlp: Tlp,
+    digest: shoal_crypto::Hash,
+}
+
+impl Publisher {
+    /// Validate, desensitize, privatize and (unless a dry run) log `input`.
+    pub async fn publish(
+        &self,
+        input: &[u8],
+        opts: &PublishOptions,
+    ) -> Result<PublishReport, PublishError> {
+        let parsed = stix::parse_input(input)?;
+        let mut outcomes: Vec<Option<ObjectOutcome>> = vec![None; parsed.len()];
+        let set = |outcomes: &mut Vec<Option<ObjectOutcome>>, o: ObjectOutcome| {
+            if let Some(slot) = outcomes.get_mut(o.position) {
+                *slot = Some(o);
             }
         };
-        let id = Some(obj.id().to_string());
-        let effective = match tlp::object_tlp(&obj) {
-            Ok(Some(t)) => t,
-            Ok(None) => opts.default_tlp,
-            Err(e) => {
-                outcomes.push(Some(rejected(position, id, e.to_string())));
+
+        // 1. Validation, TLP, duplicates (before any budget is spent).
+        let mut pending = Vec::new();
+        let mut objects = Vec::new();
+        for (position, item) in parsed.into_iter().enumerate() {
+            let obj = match item {
+                Ok(obj) => obj,
+                Err(e) => {
+                    set(
+                        &mut outcomes,
+                        rejected(position, e.id.clone(), e.to_string()),
+                    );
+                    continue;
+                }
+            };
+            let id = obj.id().to_string();
+            let effective = match tlp::object_tlp(&obj) {
+                Ok(Some(t)) => t,
+                Ok(None) => opts.default_tlp,
+                Err(e) => {
+                    set(&mut outcomes, rejected(position, Some(id), e.to_string()));
+                    continue;
+                }
+            };
+            if !effective.is_shareable() {
+                set(
+                    &mut outcomes,
+                    rejected(
+                        position,
+                        Some(id),
+                        format!(
+                            "{} intel is never shared; keep it out of the network",
+                            effective.label()
+                        ),
+                    ),
+                );
                 continue;
             }
-        };
-        if effective == Tlp::Red {
-            outcomes.push(Some(rejected(
+            let canonical = match obj.canonical_bytes() {
+                Ok(b) => b,
+                Err(e) => {
+                    set(&mut outcomes, rejected(position, Some(id), e.to_string()));
+                    continue;
+                }
+            };
+            let digest = shoal_crypto::hash::sha256(&canonical);
+            if let Some(index) = self.store.object_index(&digest)? {
+                set(
+                    &mut outcomes,
+                    ObjectOutcome {
+                        ledger_index: Some(index),
+                        tlp: Some(effective),
+                        ..outcome(position, Some(id), "duplicate")
+                    },
+                );
+                continue;
+            }
+            pending.push(Pending {
                 position,
                 id,
-                "TLP:RED objects are never shared; keep them out of the network".into(),
-            )));
-            continue;
+                tlp: effective,
+                digest,
+            });
+            objects.push(obj);
         }
-        let canonical = match obj.canonical_bytes() {
-            Ok(b) => b,
-            Err(e) => {
-                outcomes.push(Some(rejected(position, id, e.to_string())));
+
+        // 2. Desensitize the whole input, then check every kept object for leaks.
+        let privacy = &self.privacy;
+        let pseudonyms = privacy.pseudonym_key(opts.now_unix);
+        let keys = Keys {
+            cryptopan: &privacy.cryptopan,
+            pseudonyms: &pseudonyms,
+        };
+        let out = desensitize::desensitize(objects, &privacy.policy, &keys);
+        let changes: Vec<Change> = out
+            .changes
+            .into_iter()
+            .filter_map(|mut c| {
+                let p = pending.get(c.position)?;
+                c.position = p.position;
+                Some(c)
+            })
+            .collect();
+        let mut to_release: Vec<(usize, StixObject)> = Vec::new();
+        for item in out.items {
+            let Some(p) = pending.get(item.position) else {
+                continue;
+            };
+            match item.result {
+                Ok(obj) => match leak_check(&obj, &privacy.policy) {
+                    Ok(()) => to_release.push((item.position, obj)),
+                    Err(leak) => set(
+                        &mut outcomes,
+                        rejected(p.position, Some(p.id.clone()), leak.to_string()),
+                    ),
+                },
+                Err(dropped) => set(
+                    &mut outcomes,
+                    rejected(
+                        p.position,
+                        Some(p.id.clone()),
+                        format!("dropped by desensitization: {}", dropped.reason),
+                    ),
+                ),
+            }
+        }
+
+        // 3. Differential privacy (charges the budget unless this is a dry run).
+        let (which, objs): (Vec<usize>, Vec<StixObject>) = to_release.into_iter().unzip();
+        let released = privacy
+            .accountant
+            .release(objs, opts.now_unix, !opts.dry_run)
+            .await?;
+
+        // 4. Final leak check on the exact object, then sign and log.
+        let published_at = coarse_time(opts.now_unix, opts.time_granularity_secs);
+        let mut requests = Vec::new();
+        let mut logged = Vec::new();
+        let mut shown = Vec::new();
+        for (k, r) in which.into_iter().zip(released) {
+            let Some(p) = pending.get(k) else { continue };
+            let rel = match r {
+                Ok(rel) => rel,
+                Err(e) => {
+                    set(
+                        &mut outcomes,
+                        rejected(p.position, Some(p.id.clone()), e.to_string()),
+                    );
+                    continue;
+                }
+            };
+            if let Err(leak) = leak_check(&rel.object, &privacy.policy) {
+                set(
+                    &mut outcomes,
+                    rejected(p.position, Some(p.id.clone()), leak.to_string()),
+                );
                 continue;
             }
-        };
-        let object_digest = shoal_crypto::hash::sha256(&canonical);
-        requests.push(AppendRequest {
-            object: canonical,
-            object_digest,
-            tlp: effective,
-            community: opts.community.clone(),
-            published_at,
-        });
-        pending.push((outcomes.len(), position, id, effective));
-        outcomes.push(None);
-    }
-    if !requests.is_empty() {
-        let results = writer.append(requests).await?;
-        for ((slot, position, id, t), r) in pending.into_iter().zip(results) {
-            let outcome = match r {
-                ItemResult::Appended { index, leaf_hash } => ObjectOutcome {
-                    position,
-                    id,
-                    status: "appended",
-                    ledger_index: Some(index),
-                    leaf_hash: Some(hex::encode(leaf_hash)),
-                    tlp: Some(t),
-                    error: None,
-                },
-                ItemResult::Duplicate { index } => ObjectOutcome {
-                    position,
-                    id,
-                    status: "duplicate",
-                    ledger_index: Some(index),
-                    leaf_hash: None,
-                    tlp: Some(t),
-                    error: None,
-                },
-                ItemResult::Rejected(reason) => rejected(position, id, reason),
+            let prepared = rel
+                .object
+                .canonical_bytes()
+                .map_err(|e| e.to_string())
+                .and_then(|c| {
+                    let ext = rel.receipt.to_extension().map_err(|e| e.to_string())?;
+                    Ok((c, ext))
+                });
+            let (canonical, extension) = match prepared {
+                Ok(v) => v,
+                Err(e) => {
+                    set(&mut outcomes, rejected(p.position, Some(p.id.clone()), e));
+                    continue;
+                }
             };
-            if let Some(s) = outcomes.get_mut(slot) {
-                *s = Some(outcome);
+            let base = ObjectOutcome {
+                published_id: Some(rel.object.id().to_string()),
+                tlp: Some(p.tlp),
+                epsilon: Some(rel.receipt.epsilon),
+                ..outcome(p.position, Some(p.id.clone()), "would_append")
+            };
+            if opts.dry_run {
+                shown.push(rel.object.into_value());
+                set(&mut outcomes, base);
+                continue;
+            }
+            requests.push(AppendRequest {
+                object: canonical,
+                object_digest: p.digest,
+                tlp: p.tlp,
+                community: opts.community.clone(),
+                published_at,
+                extensions: vec![extension],
+            });
+            logged.push(base);
+        }
+        if !requests.is_empty() {
+            let results = self.writer.append(requests).await?;
+            for (base, r) in logged.into_iter().zip(results) {
+                let o = match r {
+                    ItemResult::Appended { index, leaf_hash } => ObjectOutcome {
+                        status: "appended",
+                        ledger_index: Some(index),
+                        leaf_hash: Some(hex::encode(leaf_hash)),
+                        ..base
+                    },
+                    ItemResult::Duplicate { index } => ObjectOutcome {
+                        status: "duplicate",
+                        ledger_index: Some(index),
+                        ..base
+                    },
+                    ItemResult::Rejected(reason) => ObjectOutcome {
+                        status: "rejected",
+                        error: Some(reason),
+                        ..base
+                    },
+                };
+                set(&mut outcomes, o);
             }
         }
+        let results: Vec<ObjectOutcome> = outcomes.into_iter().flatten().collect();
+        let count = |s: &str| results.iter().filter(|o| o.status == s).count();
+        Ok(PublishReport {
+            appended: count("appended"),
+            duplicates: count("duplicate"),
+            rejected: count("rejected"),
+            dry_run: opts.dry_run,
+            results,
+            changes,
+            objects: shown,
+        })
     }
-    let results: Vec<ObjectOutcome> = outcomes.into_iter().flatten().collect();
-    let count = |s: &str| results.iter().filter(|o| o.status == s).count();
-    Ok(PublishReport {
-        appended: count("appended"),
-        duplicates: count("duplicate"),
-        rejected: count("rejected"),
-        results,
-    })
 }

@@ -19,6 +19,7 @@ fn item(n: u64) -> AppendRequest {
         tlp: Tlp::Green,
         community: "test".into(),
         published_at: 1_700_000_000,
+        extensions: Vec::new(),
     }
 }
 
@@ -157,6 +158,7 @@ fn oversized_envelope_is_rejected_per_item() {
                 tlp: Tlp::Clear,
                 community: "t".into(),
                 published_at: 0,
+                extensions: Vec::new(),
             },
             item(1),
         ])

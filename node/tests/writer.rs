@@ -18,6 +18,7 @@ fn item(n: u64) -> AppendRequest {
         tlp: Tlp::Green,
         community: "test".into(),
         published_at: 0,
+        extensions: Vec::new(),
     }
 }
 

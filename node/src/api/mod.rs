@@ -2,6 +2,7 @@
 //! limits and the JSON error shape `{"error": "...", "detail": ...}` shared by every
 //! endpoint. Handlers live in [`ledger`] and [`publish`].
 
+pub mod budget;
 pub mod error;
 pub mod ledger;
 pub mod publish;
@@ -19,7 +20,8 @@ use shoal_protocol::Tlp;
 use tokio::sync::watch;
 
 use crate::ledger::reader::LedgerReader;
-use crate::ledger::writer::{LedgerState, WriterHandle};
+use crate::ledger::writer::LedgerState;
+use crate::publish::Publisher;
 use crate::store::Store;
 pub use error::ApiError;
 
@@ -29,8 +31,8 @@ pub struct AppState {
     pub reader: LedgerReader,
     /// The store (for full verification).
     pub store: Store,
-    /// Submits items to the ledger writer.
-    pub writer: WriterHandle,
+    /// The publish pipeline.
+    pub publisher: Publisher,
     /// Size and checkpoint as last reported by the writer.
     pub ledger_state: watch::Receiver<LedgerState>,
     /// This node's public key.
@@ -51,6 +53,7 @@ pub struct AppState {
 pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize) -> Router {
     Router::new()
         .route("/api/v1/publish", post(publish::publish))
+        .route("/api/v1/budget", get(budget::budget))
         .route("/api/v1/ledger/status", get(ledger::status))
         .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))
         .route("/api/v1/ledger/entries/{index}", get(ledger::entry))

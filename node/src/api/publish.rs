@@ -14,9 +14,11 @@ use shoal_protocol::Tlp;
 
 use super::{ApiError, AppState};
 use crate::ledger::writer::WriterError;
-use crate::publish::{publish as run_publish, PublishError, PublishOptions};
+use crate::publish::{PublishError, PublishOptions};
 
-/// Publish a STIX bundle. Query: `community=NAME`, `tlp=LEVEL` (for unmarked objects).
+/// Publish a STIX bundle. Query: `community=NAME`, `tlp=LEVEL` (for unmarked objects),
+/// `dry_run=true` (show the desensitized and privatized objects and what changed,
+/// without charging the privacy budget or logging anything).
 /// 200 when at least one object was logged or already present, 422 when every object
 /// was rejected, 400 when the input is not usable as a whole.
 pub async fn publish(
@@ -60,17 +62,24 @@ pub async fn publish(
             .map_err(|_| ApiError::bad_request(format!("`tlp` {t:?} is not a TLP level")))?,
         None => st.default_tlp,
     };
-    let now_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let dry_run = match q.get("dry_run").map(String::as_str) {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") | Some("") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "`dry_run` must be true or false, got {other:?}"
+            )))
+        }
+    };
+    let now_unix = crate::daemon::unix_now();
     let opts = PublishOptions {
         community,
         default_tlp,
         time_granularity_secs: st.time_granularity_secs,
         now_unix,
+        dry_run,
     };
-    match run_publish(&st.writer, &body, &opts).await {
+    match st.publisher.publish(&body, &opts).await {
         Ok(report) => {
             let status = if report.appended + report.duplicates == 0 && report.rejected > 0 {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -84,9 +93,10 @@ pub async fn publish(
             "invalid STIX input",
             json!(e.to_string()),
         )),
-        Err(PublishError::Writer(WriterError::Stopped)) => {
+        Err(PublishError::Writer(WriterError::Stopped)) | Err(PublishError::Accountant(_)) => {
             Err(ApiError::unavailable("the node is shutting down"))
         }
+        Err(PublishError::Store(e)) => Err(ApiError::internal(e)),
         Err(PublishError::Writer(e @ WriterError::Storage(_))) => Err(ApiError::new(
             StatusCode::INSUFFICIENT_STORAGE,
             "nothing was logged",

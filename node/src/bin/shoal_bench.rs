@@ -122,6 +122,7 @@ fn durable(total: u64, batch: usize) -> Result<()> {
                     tlp: Tlp::Green,
                     community: "bench".into(),
                     published_at: 1_700_000_000,
+                    extensions: Vec::new(),
                 }
             })
             .collect();

@@ -1,6 +1,7 @@
 //! The `shoal` command line: argument definitions (clap) and dispatch to the
 //! subcommands in this module's files.
 
+mod budget;
 mod id;
 mod init;
 mod ledger;
@@ -83,9 +84,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Publish a STIX 2.1 bundle or object (FILE, or - for stdin) through the running node.
-    /// Prints each object's ledger index and leaf hash, or why it was rejected.
-    /// Exits 1 if any object was rejected.
+    /// Publish a STIX 2.1 bundle or object (FILE, or - for stdin) through the running node:
+    /// desensitize, privatize (charging the privacy budget), sign and log. Prints each
+    /// object's ledger index and leaf hash, or why it was rejected. Exits 1 if any object
+    /// was rejected.
     Publish {
         #[command(flatten)]
         dir: DataDirArg,
@@ -98,6 +100,19 @@ pub enum Command {
         #[arg(long)]
         tlp: Option<String>,
         /// Print the node's JSON answer instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// Show the desensitized and privatized objects and a report of what was changed
+        /// and why, without charging the privacy budget, logging or sending anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show the privacy budget: ε spent and remaining this epoch and over the node's
+    /// lifetime, and when it renews.
+    Budget {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -197,7 +212,9 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             community,
             tlp,
             json,
-        } => publish::run(&dir.data_dir, &file, community, tlp, json).await,
+            dry_run,
+        } => publish::run(&dir.data_dir, &file, community, tlp, json, dry_run).await,
+        Command::Budget { dir, json } => budget::run(&dir.data_dir, json).await,
         Command::Ledger { dir, action } => ledger::run(&dir.data_dir, action).await,
     }
 }

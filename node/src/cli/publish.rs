@@ -9,8 +9,11 @@ use anyhow::{bail, Context};
 use crate::client::{describe_error, ApiClient, Reach};
 use crate::datadir::DataDir;
 
-fn query(community: Option<String>, tlp: Option<String>) -> String {
+fn query(community: Option<String>, tlp: Option<String>, dry_run: bool) -> String {
     let mut parts = Vec::new();
+    if dry_run {
+        parts.push("dry_run=true".to_string());
+    }
     if let Some(c) = community {
         parts.push(format!("community={}", urlencode(&c)));
     }
@@ -39,6 +42,7 @@ pub(super) async fn run(
     community: Option<String>,
     tlp: Option<String>,
     as_json: bool,
+    dry_run: bool,
 ) -> anyhow::Result<ExitCode> {
     let dir = DataDir::open(root)?;
     let body = if file == "-" {
@@ -51,7 +55,7 @@ pub(super) async fn run(
         std::fs::read(file).with_context(|| format!("reading {file}"))?
     };
     let client = ApiClient::for_datadir(&dir)?;
-    let path = format!("/api/v1/publish{}", query(community, tlp));
+    let path = format!("/api/v1/publish{}", query(community, tlp, dry_run));
     let (status, answer) = match client.post(&path, body).await? {
         Reach::Answered(a) => a,
         Reach::NotRunning => bail!(
@@ -85,6 +89,13 @@ pub(super) async fn run(
                     r.get("ledger_index").and_then(|v| v.as_u64()).unwrap_or(0),
                     r.get("leaf_hash").and_then(|v| v.as_str()).unwrap_or("")
                 ),
+                "would_append" => println!(
+                    "#{pos} {id} would be published as {} (ε={})",
+                    r.get("published_id")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?"),
+                    r.get("epsilon").and_then(|v| v.as_f64()).unwrap_or(0.0)
+                ),
                 "duplicate" => println!(
                     "#{pos} {id} duplicate index={} (already logged)",
                     r.get("ledger_index").and_then(|v| v.as_u64()).unwrap_or(0)
@@ -97,6 +108,30 @@ pub(super) async fn run(
                 ),
             }
         }
+    }
+    if dry_run && !as_json {
+        let changes = report
+            .get("changes")
+            .and_then(|c| c.as_array())
+            .cloned()
+            .unwrap_or_default();
+        println!("\n{} change(s) by desensitization:", changes.len());
+        for c in &changes {
+            println!(
+                "  #{} {} at {}: {} → {}",
+                c.get("position").and_then(|v| v.as_u64()).unwrap_or(0),
+                c.get("object").and_then(|v| v.as_str()).unwrap_or("?"),
+                c.get("path").and_then(|v| v.as_str()).unwrap_or("?"),
+                c.get("class").and_then(|v| v.as_str()).unwrap_or("?"),
+                c.get("action").and_then(|v| v.as_str()).unwrap_or("?"),
+            );
+        }
+        let objects = report.get("objects").cloned().unwrap_or_default();
+        println!(
+            "\nobjects as they would be signed:\n{}",
+            serde_json::to_string_pretty(&objects)?
+        );
+        eprintln!("dry run: nothing was logged, sent or charged to the privacy budget");
     }
     for r in &results {
         if r.get("status").and_then(|v| v.as_str()) == Some("rejected") {

@@ -48,6 +48,8 @@ pub struct AppendRequest {
     pub community: String,
     /// Coarse publication time (unix seconds).
     pub published_at: u64,
+    /// Envelope extensions (e.g. the privacy receipt), kinds strictly increasing.
+    pub extensions: Vec<shoal_protocol::Extension>,
 }
 
 /// What happened to one appended item.
@@ -210,7 +212,7 @@ impl Ledger {
             tlp: item.tlp,
             community: item.community,
             object: item.object,
-            extensions: Vec::new(),
+            extensions: item.extensions,
         };
         let bytes = body.sign_encoded(&self.key).map_err(|e| e.to_string())?;
         if bytes.len() > self.max_envelope_bytes {

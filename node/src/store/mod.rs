@@ -40,7 +40,10 @@ const META_CHECKPOINT: &[u8] = b"m:checkpoint";
 pub struct Store {
     db: sled::Db,
     tree: sled::Tree,
+    privacy: sled::Tree,
 }
+
+const PRIVACY_SPENT: &[u8] = b"spent";
 
 /// Key of an entry.
 pub fn entry_key(index: u64) -> [u8; 9] {
@@ -128,7 +131,8 @@ impl Store {
                 other => StoreError::Sled(other),
             })?;
         let tree = db.open_tree("ledger")?;
-        Ok(Self { db, tree })
+        let privacy = db.open_tree("privacy")?;
+        Ok(Self { db, tree, privacy })
     }
 
     /// Stage perfect-subtree hashes into `batch`: the tiles they fall in are read,
@@ -231,6 +235,28 @@ impl Store {
                     .map_err(|_| StoreError::Corrupt(format!("checkpoint {size} is not UTF-8")))?;
                 Ok((size, note))
             })
+    }
+
+    /// The privacy budget spent so far (tree `privacy`, key `spent`, JSON).
+    pub fn privacy_spent(&self) -> Result<Option<shoal_protocol::dp::budget::Spent>, StoreError> {
+        match self.privacy.get(PRIVACY_SPENT)? {
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("privacy spend record: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Record the privacy budget spent, durably (flushed before returning).
+    pub fn set_privacy_spent(
+        &self,
+        spent: &shoal_protocol::dp::budget::Spent,
+    ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(spent)
+            .map_err(|e| StoreError::Corrupt(format!("privacy spend record: {e}")))?;
+        self.privacy.insert(PRIVACY_SPENT, bytes)?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Bytes the store occupies on disk.
