@@ -231,3 +231,39 @@ pub fn verifier(dir: &Path) -> shoal_crypto::Verifier {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     shoal_crypto::Verifier::parse(v["verifier_key"].as_str().unwrap()).unwrap()
 }
+
+/// Rewrite `dir`'s configuration with `edit`.
+pub fn configure(dir: &Path, edit: impl FnOnce(&mut shoal_config::Config)) {
+    let path = dir.join("shoal.toml");
+    let mut cfg = shoal_config::Config::load(&path).unwrap();
+    edit(&mut cfg);
+    std::fs::write(&path, cfg.to_toml()).unwrap();
+}
+
+/// Every entry of a running node's ledger, in order.
+pub async fn all_entries(api: &Api) -> Vec<Vec<u8>> {
+    let status: serde_json::Value = api.get("/api/v1/ledger/status").await.json().await.unwrap();
+    let size = status["size"].as_u64().unwrap();
+    let mut out = Vec::new();
+    for i in 0..size {
+        let r = api.get(&format!("/api/v1/ledger/entries/{i}")).await;
+        assert_eq!(r.status(), 200);
+        out.push(r.bytes().await.unwrap().to_vec());
+    }
+    out
+}
+
+/// A STIX 2.1 sighting of `indicator` with a `count`.
+pub fn sighting(n: u64, count: u64) -> serde_json::Value {
+    serde_json::json!({
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": format!("sighting--{:08x}-0000-4000-8000-{:012x}", n as u32, n),
+        "created": "2026-03-01T10:17:23.456Z",
+        "modified": "2026-03-01T10:17:23.456Z",
+        "first_seen": "2026-03-01T09:05:00.000Z",
+        "last_seen": "2026-03-01T09:55:00.000Z",
+        "count": count,
+        "sighting_of_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+    })
+}
