@@ -1,6 +1,6 @@
 //! The publish pipeline of the node: STIX 2.1 input → per-object validation → TLP
 //! (RED and AMBER+STRICT never leave) → desensitize (the whole input at once, so
-//! references stay consistent) → leak check → differential privacy (budget charged
+//! references stay consistent) → differential privacy (budget charged
 //! durably before noise is drawn) → final leak check on the exact object to be signed →
 //! sign, log, durable → one result per input object. A dry run stops before charging
 //! the budget and logging, and shows what would be published and what was changed.
@@ -219,7 +219,7 @@ impl Publisher {
             objects.push(obj);
         }
 
-        // 2. Desensitize the whole input, then check every kept object for leaks.
+        // 2. Desensitize the whole input.
         let privacy = &self.privacy;
         let pseudonyms = privacy.pseudonym_key(opts.now_unix);
         let keys = Keys {
@@ -242,13 +242,8 @@ impl Publisher {
                 continue;
             };
             match item.result {
-                Ok(obj) => match leak_check(&obj, &privacy.policy) {
-                    Ok(()) => to_release.push((item.position, obj)),
-                    Err(leak) => set(
-                        &mut outcomes,
-                        rejected(p.position, Some(p.id.clone()), leak.to_string()),
-                    ),
-                },
+                // The leak check runs once, on the exact object to be signed (step 4).
+                Ok(obj) => to_release.push((item.position, obj)),
                 Err(dropped) => set(
                     &mut outcomes,
                     rejected(

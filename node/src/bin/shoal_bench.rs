@@ -243,8 +243,114 @@ fn signing(n: u32) -> Result<()> {
     Ok(())
 }
 
+const CORPUS: [&str; 6] = [
+    include_str!("../../../protocol/tests/data/desensitize/phishing-campaign.json"),
+    include_str!("../../../protocol/tests/data/desensitize/lateral-movement.json"),
+    include_str!("../../../protocol/tests/data/desensitize/host-forensics.json"),
+    include_str!("../../../protocol/tests/data/desensitize/vuln-exposure.json"),
+    include_str!("../../../protocol/tests/data/desensitize/c2-infrastructure.json"),
+    include_str!("../../../protocol/tests/data/desensitize/insider-report.json"),
+];
+
+fn privacy_pipeline(rounds: u32) -> Result<()> {
+    use shoal_crypto::{CryptoPan, PseudonymKey};
+    use shoal_protocol::desensitize::{self, Actions, Keys, Policy};
+    use shoal_protocol::dp::{self, DpParams};
+    println!("\n## Privacy pipeline (desensitize + leak check + DP) vs raw Ed25519 sign");
+    let policy = Policy::new(
+        vec!["192.0.2.0/24".parse()?],
+        vec!["corp.example.com".into()],
+        vec!["Example Industrial Co".into()],
+        vec!["PROJECT-NIGHTJAR".into()],
+        Actions::default(),
+        false,
+        "identity--5c1e0a1b-6e7d-4f3a-9b2c-8d1e0f4a7b6c".into(),
+    );
+    let pan = CryptoPan::new(&[1; 32]);
+    let pseudo = PseudonymKey::derive(&[2; 32], 1);
+    let keys = Keys {
+        cryptopan: &pan,
+        pseudonyms: &pseudo,
+    };
+    let params = DpParams {
+        count_epsilon: 0.5,
+        member_sector: Some("energy".into()),
+        sectors: vec!["energy".into(), "water".into(), "other".into()],
+        regions: vec!["north".into(), "south".into()],
+        ..DpParams::default()
+    };
+    let bundles: Vec<Vec<shoal_protocol::StixObject>> = CORPUS
+        .iter()
+        .map(|b| {
+            shoal_protocol::parse_input(b.as_bytes())
+                .map(|v| v.into_iter().filter_map(|o| o.ok()).collect())
+        })
+        .collect::<Result<_, _>>()?;
+    let per_round: usize = bundles.iter().map(Vec::len).sum();
+    let t = Instant::now();
+    let mut released = 0u64;
+    for _ in 0..rounds {
+        for b in &bundles {
+            let out = desensitize::desensitize(b.clone(), &policy, &keys);
+            for obj in out.kept() {
+                let plan = dp::plan(obj, &params)?;
+                let (obj, _receipt) = dp::release(obj.clone(), &plan, &params)?;
+                desensitize::leak_check(&obj, &policy)?;
+                released += 1;
+            }
+        }
+    }
+    let d = t.elapsed();
+    let objects = per_round as u64 * rounds as u64;
+    // Where the time goes.
+    let t1 = Instant::now();
+    let mut kept = Vec::new();
+    for b in &bundles {
+        let out = desensitize::desensitize(b.clone(), &policy, &keys);
+        kept.extend(out.kept().cloned());
+    }
+    let des = t1.elapsed();
+    let t2 = Instant::now();
+    for obj in &kept {
+        desensitize::leak_check(obj, &policy)?;
+    }
+    let leak = t2.elapsed();
+    let t3 = Instant::now();
+    for obj in &kept {
+        let plan = dp::plan(obj, &params)?;
+        std::hint::black_box(dp::release(obj.clone(), &plan, &params)?);
+    }
+    let dpt = t3.elapsed();
+    println!(
+        "one round: desensitize {des:.2?} ({per_round} objects), leak check {leak:.2?}, DP {dpt:.2?} ({} objects)",
+        kept.len()
+    );
+    let key = NodeKey::from_seed([5; 32]);
+    let msg = vec![7u8; 1024];
+    let n = 20_000u32;
+    let ts = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(key.sign_raw(&msg));
+    }
+    let sign = ts.elapsed();
+    let per_obj = d.as_secs_f64() / objects as f64;
+    let per_sign = sign.as_secs_f64() / n as f64;
+    println!(
+        "{objects} corpus objects ({released} released) in {d:.2?}: {:.1} µs per object = {:.0} objects/s; raw sign {:.1} µs = {:.0}/s; pipeline/sign = {:.2}",
+        per_obj * 1e6,
+        1.0 / per_obj,
+        per_sign * 1e6,
+        1.0 / per_sign,
+        per_obj / per_sign
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
+    if std::env::args().any(|a| a == "--privacy-only") {
+        return privacy_pipeline(if quick { 20 } else { 200 });
+    }
     let (mem_leaves, durable_n, proof_leaves, sign_n) = if quick {
         (1_000_000, 50_000, 1_000_000, 5_000)
     } else {
@@ -257,6 +363,7 @@ fn main() -> Result<()> {
     let per_append = in_memory(mem_leaves);
     rs_merkle_compare(per_append);
     signing(sign_n)?;
+    privacy_pipeline(if quick { 20 } else { 200 })?;
     durable(durable_n, 1000)?;
     proofs(proof_leaves)?;
     Ok(())

@@ -38,7 +38,7 @@ pub fn leak_check(object: &StixObject, policy: &Policy) -> Result<(), Leak> {
         class,
     };
     // Fail closed: a policy that cannot be compiled blocks everything.
-    let matchers = Matchers::new(policy).map_err(|_| leak(String::new(), Class::Canary))?;
+    let matchers = Matchers::for_policy(policy).map_err(|_| leak(String::new(), Class::Canary))?;
     let orgs = !(policy.share_member_identity && object.object_type() == "identity");
     let check = |s: &str| leak_class(s, policy, &matchers, orgs);
     // Depth-first with an explicit stack: no recursion, whatever the nesting.

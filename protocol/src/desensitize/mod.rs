@@ -134,7 +134,7 @@ pub fn desensitize(objects: Vec<StixObject>, policy: &Policy, keys: &Keys) -> Ou
         .enumerate()
         .map(|(position, object)| Unit::new(position, object))
         .collect();
-    let Ok(matchers) = Matchers::new(policy) else {
+    let Ok(matchers) = Matchers::for_policy(policy) else {
         for unit in &mut units {
             unit.dropped =
                 Some("the policy's names, domains or canaries could not be compiled".to_owned());
@@ -356,6 +356,10 @@ fn finalize(unit: &Unit, ids: &IdMap, log: &mut ChangeLog) -> Result<StixObject,
             map.insert("id".to_owned(), Value::String(new.clone()));
             log.record(position, "id", fate.class, fate.action);
         }
+    }
+    // An object that came through untouched was validated when it was parsed.
+    if map == unit.original {
+        return Ok(StixObject::from_validated(map));
     }
     validate_object(Value::Object(map), position).map_err(|e| {
         let property = e

@@ -107,7 +107,37 @@ fn literal_set(items: &[String], domains: bool) -> Result<Option<Regex>, regex::
         .map(Some)
 }
 
+/// The lists a [`Matchers`] was compiled from.
+type MatcherKey = (Vec<String>, Vec<String>, Vec<String>);
+
 impl Matchers {
+    /// The compiled matchers of `policy`, from a one-entry cache keyed by the exact
+    /// lists (compiling case-insensitive alternations costs far more than a publish;
+    /// the key comparison keeps the cache right even if a policy's fields change).
+    pub fn for_policy(policy: &Policy) -> Result<std::sync::Arc<Self>, regex::Error> {
+        use std::sync::{Arc, Mutex};
+        static CACHE: Mutex<Option<(MatcherKey, Arc<Matchers>)>> = Mutex::new(None);
+        let same = |k: &MatcherKey| {
+            k.0 == policy.internal_domains
+                && k.1 == policy.organisation_names
+                && k.2 == policy.canaries
+        };
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((key, m)) = cache.as_ref() {
+            if same(key) {
+                return Ok(Arc::clone(m));
+            }
+        }
+        let m = Arc::new(Self::new(policy)?);
+        let key = (
+            policy.internal_domains.clone(),
+            policy.organisation_names.clone(),
+            policy.canaries.clone(),
+        );
+        *cache = Some((key, Arc::clone(&m)));
+        Ok(m)
+    }
+
     /// Compile the policy's domains, organisation names and canaries.
     pub fn new(policy: &Policy) -> Result<Self, regex::Error> {
         Ok(Self {
