@@ -499,3 +499,38 @@ fn clamping_keeps_counts_in_stix_range() {
         validate_object(value, 0).unwrap();
     }
 }
+
+#[test]
+fn release_with_charges_before_measuring_and_refusal_measures_nothing() {
+    let obj = shoal_protocol::validate_object(
+        serde_json::json!({
+            "type": "sighting", "spec_version": "2.1",
+            "id": "sighting--ee20065d-2555-424f-ad9e-0f8428623c75",
+            "created": "2026-03-01T10:17:23.456Z", "modified": "2026-03-01T10:17:23.456Z",
+            "count": 1000,
+            "sighting_of_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+        }),
+        0,
+    )
+    .unwrap();
+    let params = shoal_protocol::dp::DpParams {
+        count_epsilon: 0.5,
+        ..Default::default()
+    };
+    let expected = shoal_protocol::dp::plan(&obj, &params).unwrap();
+    let mut charged = None;
+    let (plan, released, receipt) = shoal_protocol::dp::release_with(obj.clone(), &params, |p| {
+        charged = Some(p.epsilon);
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    assert_eq!(plan, expected);
+    assert_eq!(charged, Some(expected.epsilon));
+    assert_eq!(receipt.epsilon, expected.epsilon);
+    assert!(released.json()["count"].is_i64());
+    let refused = shoal_protocol::dp::release_with(obj, &params, |_| Err("no budget"));
+    assert!(matches!(
+        refused,
+        Err(shoal_protocol::dp::ReleaseFailure::Refused("no budget"))
+    ));
+}

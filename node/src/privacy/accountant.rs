@@ -144,9 +144,12 @@ fn release_one(
     now_unix: u64,
     spend: bool,
 ) -> Result<Released, ReleaseError> {
-    let plan = dp::plan(&obj, params).map_err(|e| ReleaseError::Dp(e.to_string()))?;
-    if spend && plan.epsilon > 0.0 {
-        // Check before measuring; record durably before anything is released.
+    // The plan's ε is checked against the budget and the spend written durably before
+    // any noise is drawn; a refusal measures nothing.
+    let charge = |plan: &dp::Plan| -> Result<(), ReleaseError> {
+        if !spend || plan.epsilon <= 0.0 {
+            return Ok(());
+        }
         let next = spent.try_spend(budget, now_unix, plan.epsilon)?;
         store
             .set_privacy_spent(&next)
@@ -158,8 +161,11 @@ fn release_one(
             lifetime_spent = next.lifetime_spent,
             "privacy budget charged"
         );
+        Ok(())
+    };
+    match dp::release_with(obj, params, charge) {
+        Ok((_, object, receipt)) => Ok(Released { object, receipt }),
+        Err(dp::ReleaseFailure::Refused(e)) => Err(e),
+        Err(dp::ReleaseFailure::Dp(e)) => Err(ReleaseError::Dp(e.to_string())),
     }
-    let (object, receipt) =
-        dp::release(obj, &plan, params).map_err(|e| ReleaseError::Dp(e.to_string()))?;
-    Ok(Released { object, receipt })
 }

@@ -49,7 +49,7 @@ pub use plan::{plan, Plan, PlannedField, Source};
 pub use receipt::{
     PrivacyReceipt, ReceiptEntry, MAX_RECEIPT_BYTES, MAX_RECEIPT_ENTRIES, RECEIPT_VERSION,
 };
-pub use release::{release, REGION_PROPERTY, SECTOR_PROPERTY};
+pub use release::{release, release_with, ReleaseFailure, REGION_PROPERTY, SECTOR_PROPERTY};
 
 use crate::stix::ObjectError;
 

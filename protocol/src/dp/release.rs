@@ -39,6 +39,40 @@ pub fn release(
     if expected != *plan {
         return Err(DpError::PlanMismatch);
     }
+    release_built(obj, plan, measurement, params)
+}
+
+/// Why [`release_with`] did not release.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseFailure<E> {
+    /// Planning or releasing failed.
+    #[error(transparent)]
+    Dp(#[from] DpError),
+    /// `charge` refused the plan (e.g. the budget is exhausted); nothing was measured.
+    #[error("{0}")]
+    Refused(E),
+}
+
+/// Plan `obj`, let `charge` approve the plan (the node checks and durably records the
+/// budget spend there), and only then draw the noise — building the OpenDP measurement
+/// once. Nothing is measured when `charge` fails. Returns the plan with the release.
+pub fn release_with<E>(
+    obj: StixObject,
+    params: &DpParams,
+    charge: impl FnOnce(&Plan) -> Result<(), E>,
+) -> Result<(Plan, StixObject, PrivacyReceipt), ReleaseFailure<E>> {
+    let (plan, measurement) = build(&obj, params)?;
+    charge(&plan).map_err(ReleaseFailure::Refused)?;
+    let (object, receipt) = release_built(obj, &plan, measurement, params)?;
+    Ok((plan, object, receipt))
+}
+
+fn release_built(
+    obj: StixObject,
+    plan: &Plan,
+    measurement: Option<super::mechanisms::ReleaseMeasurement>,
+    params: &DpParams,
+) -> Result<(StixObject, PrivacyReceipt), DpError> {
     let Value::Object(mut map) = obj.into_value() else {
         return Err(DpError::BadParams(
             "a STIX object is a JSON object".to_owned(),
