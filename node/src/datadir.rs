@@ -96,13 +96,15 @@ pub struct InitOptions {
     pub p2p_listen: Vec<String>,
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+/// `N` bytes from the operating system's secure random source.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no secure randomness: {e}"))?;
     Ok(b)
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+/// Create `path` (which must not exist) with mode 0600 and write `contents` durably.
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

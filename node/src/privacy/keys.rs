@@ -3,17 +3,10 @@
 //! init` creates them; a data directory from before they existed gets them at start.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use shoal_crypto::CryptoPan;
-
-fn random32() -> Result<[u8; 32]> {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no secure randomness: {e}"))?;
-    Ok(b)
-}
 
 /// Create `path` with a fresh random 32-byte key as hex, mode 0600, unless it exists.
 /// Returns whether a key was created.
@@ -21,18 +14,8 @@ pub fn ensure_key_file(path: &Path) -> Result<bool> {
     if path.exists() {
         return Ok(false);
     }
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(format!("{}\n", hex::encode(random32()?)).as_bytes())?;
-    f.sync_all()?;
+    let key = crate::datadir::random_bytes::<32>()?;
+    crate::datadir::write_private(path, format!("{}\n", hex::encode(key)).as_bytes())?;
     Ok(true)
 }
 
