@@ -41,10 +41,16 @@ pub fn leak_check(object: &StixObject, policy: &Policy) -> Result<(), Leak> {
     let matchers = Matchers::for_policy(policy).map_err(|_| leak(String::new(), Class::Canary))?;
     let orgs = !(policy.share_member_identity && object.object_type() == "identity");
     let check = |s: &str| leak_class(s, policy, &matchers, orgs);
-    // Depth-first with an explicit stack: no recursion, whatever the nesting.
-    let mut stack: Vec<(String, &Value)> = Vec::new();
+    // Depth-first with an explicit stack: no recursion, whatever the nesting. Paths are
+    // kept as links into `steps` and written out only for a leak.
+    let mut steps: Vec<Step<'_>> = Vec::new();
+    let mut stack: Vec<(Option<usize>, &Value)> = Vec::new();
     for (key, value) in object.json().iter().rev() {
-        stack.push((key.clone(), value));
+        stack.push((Some(steps.len()), value));
+        steps.push(Step {
+            parent: None,
+            seg: Seg::Top(key),
+        });
     }
     // Top-level keys: checked as keys of the root.
     for key in object.json().keys() {
@@ -52,26 +58,34 @@ pub fn leak_check(object: &StixObject, policy: &Policy) -> Result<(), Leak> {
             return Err(leak(join_hidden_key(""), class));
         }
     }
-    while let Some((path, value)) = stack.pop() {
+    while let Some((at, value)) = stack.pop() {
         match value {
             Value::String(s) => {
                 if let Some(class) = check(s) {
-                    return Err(leak(path, class));
+                    return Err(leak(render(&steps, at), class));
                 }
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate().rev() {
-                    stack.push((join_index(&path, i), item));
+                    stack.push((Some(steps.len()), item));
+                    steps.push(Step {
+                        parent: at,
+                        seg: Seg::Index(i),
+                    });
                 }
             }
             Value::Object(map) => {
                 for key in map.keys() {
                     if let Some(class) = check(key) {
-                        return Err(leak(join_hidden_key(&path), class));
+                        return Err(leak(join_hidden_key(&render(&steps, at)), class));
                     }
                 }
                 for (key, item) in map.iter().rev() {
-                    stack.push((join_key(&path, key), item));
+                    stack.push((Some(steps.len()), item));
+                    steps.push(Step {
+                        parent: at,
+                        seg: Seg::Key(key),
+                    });
                 }
             }
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
@@ -79,3 +93,39 @@ pub fn leak_check(object: &StixObject, policy: &Policy) -> Result<(), Leak> {
     }
     Ok(())
 }
+
+/// One step of a JSON path: a property or a list index, under its parent step.
+struct Step<'a> {
+    parent: Option<usize>,
+    seg: Seg<'a>,
+}
+
+enum Seg<'a> {
+    /// A property of the object itself: the path starts with its bare name.
+    Top(&'a str),
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The JSON path ending at step `at` (`None`: the root), as [`join_key`] and
+/// [`join_index`] write it.
+fn render(steps: &[Step<'_>], at: Option<usize>) -> String {
+    let mut chain = Vec::new();
+    let mut next = at;
+    while let Some(step) = next.and_then(|i| steps.get(i)) {
+        chain.push(&step.seg);
+        next = step.parent;
+    }
+    let mut path = String::new();
+    for seg in chain.iter().rev() {
+        path = match seg {
+            Seg::Top(key) => (*key).to_owned(),
+            Seg::Key(key) => join_key(&path, key),
+            Seg::Index(i) => join_index(&path, *i),
+        };
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests;

@@ -18,15 +18,21 @@
 //!    reference, and objects that cannot lose a reference go with it (`refs`);
 //! 4. each result is validated again as STIX; one that no longer is, is dropped.
 //!
+//! Objects are scrubbed in place, not copied: the walk notes whether it changed anything
+//! (an untouched object needs no second validation), and step 4 keeps what it rewrites
+//! so that a round it must repeat starts again from the scrubbed content.
+//!
 //! [`leak_check`] is the last line: it scans the exact object about to be signed and
 //! blocks the publish naming the field, never the value. The [`Outcome`] lists every
 //! [`Change`] (object, JSON path, class, action) and every [`Dropped`] object with its
 //! reason — never a value — for `shoal publish --dry-run`.
 
+mod address;
 mod identity;
 mod leak;
 mod pattern;
 mod policy;
+mod prefilter;
 mod pseudonym;
 mod refs;
 mod report;
@@ -50,7 +56,7 @@ pub use text::REDACTED;
 use pattern::PatternOutcome;
 use pseudonym::Pseudonyms;
 use refs::{Fate, IdMap};
-use report::ChangeLog;
+use report::{ChangeLog, Path};
 use text::{Matchers, Scrubber};
 use walk::{is_structural, DropReason, Walker};
 
@@ -75,10 +81,19 @@ struct Unit {
     position: usize,
     object_type: String,
     original_id: String,
-    /// As given (for comparisons).
-    original: Map<String, Value>,
-    /// After scrubbing, before references are rewritten.
+    /// What deciding on a new id needs of the object as given ([`sco::id_basis`]).
+    before: Map<String, Value>,
+    /// As given until step 2 scrubs it; then until references are rewritten (moved
+    /// into `output` by step 4, and back should another round be needed).
     content: Map<String, Value>,
+    /// Whether step 2 left `content` exactly as given.
+    pristine: bool,
+    /// What step 4 changed in `content` on its way to `output`: the members as they were
+    /// (`None`: absent).
+    replaced: Vec<(String, Option<Value>)>,
+    /// For an observable whose id derives from its values: the ID-contributing
+    /// properties step 3 last saw, and the id they gave.
+    id_memo: Option<(Map<String, Value>, Option<String>)>,
     dropped: Option<String>,
     /// The validated result.
     output: Option<StixObject>,
@@ -95,12 +110,16 @@ impl Unit {
             _ => Map::new(),
         };
         let hide_id = is_observable_like(&object_type, &map);
+        let before = sco::id_basis(&object_type, &original_id, &map);
         Self {
             position,
             object_type,
             original_id,
-            original: map.clone(),
+            before,
             content: map,
+            pristine: true,
+            replaced: Vec::new(),
+            id_memo: None,
             dropped: None,
             output: None,
             hide_id,
@@ -113,6 +132,23 @@ impl Unit {
 
     fn live(&self) -> bool {
         self.dropped.is_none()
+    }
+
+    /// Undo step 4: the content comes back from the output (if any) as it was.
+    fn restore(&mut self) {
+        let Some(object) = self.output.take() else {
+            return;
+        };
+        let Value::Object(mut map) = object.into_value() else {
+            return;
+        };
+        for (key, value) in self.replaced.drain(..) {
+            match value {
+                Some(value) => map.insert(key, value),
+                None => map.remove(&key),
+            };
+        }
+        self.content = map;
     }
 }
 
@@ -146,7 +182,8 @@ pub fn desensitize(objects: Vec<StixObject>, policy: &Policy, keys: &Keys) -> Ou
     let mut ids = IdMap::new();
 
     // 1. The member's identities.
-    let members = identity::member_identities(units.iter().map(|u| &u.original), policy);
+    // (Before step 2, every unit's content is as given.)
+    let members = identity::member_identities(units.iter().map(|u| &u.content), policy);
     let node_ok = identity::node_identity_is_valid(policy);
     if !policy.share_member_identity {
         for id in &members {
@@ -174,12 +211,21 @@ pub fn desensitize(objects: Vec<StixObject>, policy: &Policy, keys: &Keys) -> Ou
         let shared_member = policy.share_member_identity
             && unit.object_type == "identity"
             && members.contains(&unit.original_id);
+        #[cfg(debug_assertions)]
+        let given = unit.content.clone();
         let mut walker = Walker::new(&scrub, &mut log, unit.position);
         walker.orgs_allowed = !shared_member;
-        match scrub_content(&mut walker, &unit.object_type, &mut unit.content) {
+        let scrubbed = scrub_content(&mut walker, &unit.object_type, &mut unit.content);
+        unit.pristine = !walker.changed;
+        match scrubbed {
             Ok(fates) => ids.extend(fates),
             Err(reason) => unit.dropped = Some(reason.describe()),
         }
+        #[cfg(debug_assertions)]
+        debug_assert!(
+            !unit.live() || !unit.pristine || unit.content == given,
+            "an object changed by step 2 was taken as untouched"
+        );
     }
     for unit in units.iter().filter(|u| !u.live()) {
         if !ids.contains_key(&unit.original_id) {
@@ -214,7 +260,7 @@ pub fn desensitize(objects: Vec<StixObject>, policy: &Policy, keys: &Keys) -> Ou
         }
         if invalid && round.saturating_add(1) < MAX_VALIDATION_ROUNDS {
             for unit in units.iter_mut() {
-                unit.output = None;
+                unit.restore();
                 if !unit.live() {
                     ids.entry(unit.original_id.clone()).or_insert(Fate {
                         target: None,
@@ -238,12 +284,13 @@ fn scrub_content(
     map: &mut Map<String, Value>,
 ) -> Result<Vec<(String, Fate)>, DropReason> {
     let mut fates = Vec::new();
-    walker.check_type_name(object_type, "")?;
+    walker.check_type_name(object_type, &Path::ROOT)?;
     if object_type == "indicator" {
         match walker.scrub_pattern(map) {
             PatternOutcome::Unchanged => {}
             PatternOutcome::Rewritten(text) => {
                 map.insert("pattern".to_owned(), Value::String(text));
+                walker.changed = true;
             }
             PatternOutcome::Dropped(reason) => return Err(reason),
         }
@@ -252,16 +299,16 @@ fn scrub_content(
         fates = walker.scrub_embedded(map)?;
     }
     if is_observable_like(object_type, map) {
-        walker.scrub_sco(map, object_type, "")?;
+        walker.scrub_sco(map, object_type, &Path::ROOT)?;
     } else {
-        walker.scrub_external_references(map, "")?;
+        walker.scrub_external_references(map, &Path::ROOT)?;
         let skip = |key: &str| {
             is_structural(key)
                 || key == "external_references"
                 || (object_type == "indicator" && key == "pattern")
                 || (object_type == "observed-data" && key == "objects")
         };
-        walker.scrub_fields(map, "", &skip)?;
+        walker.scrub_fields(map, &Path::ROOT, &skip)?;
     }
     Ok(fates)
 }
@@ -273,32 +320,69 @@ fn settle_ids(units: &mut [Unit], ids: &mut IdMap, pseudo: &Pseudonyms<'_>, log:
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         for unit in units.iter_mut().filter(|u| u.live()) {
-            let mut probe = unit.content.clone();
             let mut cause = None;
-            let lost =
-                refs::rewrite_refs(&mut probe, &unit.object_type, ids, &mut |_, class, _| {
-                    cause = Some(class)
-                });
-            if let Err(property) = lost {
-                unit.dropped = Some(format!("it lost the reference it needs in {property}"));
-                ids.insert(
-                    unit.original_id.clone(),
-                    Fate {
-                        target: None,
-                        class: cause.unwrap_or(Class::Canary),
-                        action: Action::Drop,
-                    },
-                );
-                changed = true;
-                continue;
+            let derived = sco::derives_id_from_values(&unit.object_type);
+            // What the id depends on, references rewritten: for an observable whose id
+            // derives from its values, the ID-contributing properties (each is rewritten
+            // on its own, so the copy rewrites as the whole would); for any other object
+            // whose id may change, the whole content. No copy when nothing can change.
+            let mut probe = None;
+            if refs::may_rewrite(&unit.content, ids) {
+                let mut record = |_: &Path<'_>, class, _| cause = Some(class);
+                let lost = refs::probe_refs(&mut unit.content, &unit.object_type, ids, &mut record);
+                if lost.is_ok() && sco::id_may_change(&unit.object_type, &unit.original_id) {
+                    let mut copy = if derived {
+                        sco::contributing_members(&unit.object_type, &unit.content)
+                    } else {
+                        unit.content.clone()
+                    };
+                    // The whole content lost nothing, so neither does a part of it.
+                    let _ =
+                        refs::rewrite_refs(&mut copy, &unit.object_type, ids, &mut |_, _, _| {});
+                    probe = Some(copy);
+                }
+                if let Err(property) = lost {
+                    unit.dropped = Some(format!("it lost the reference it needs in {property}"));
+                    ids.insert(
+                        unit.original_id.clone(),
+                        Fate {
+                            target: None,
+                            class: cause.unwrap_or(Class::Canary),
+                            action: Action::Drop,
+                        },
+                    );
+                    changed = true;
+                    continue;
+                }
             }
-            let Some(new) = sco::new_id(
-                pseudo,
-                &unit.object_type,
-                &unit.original_id,
-                &unit.original,
-                &probe,
-            ) else {
+            let new = if derived {
+                // The same contributing properties give the same id as last round.
+                let inputs = probe
+                    .unwrap_or_else(|| sco::contributing_members(&unit.object_type, &unit.content));
+                match &unit.id_memo {
+                    Some((seen, id)) if *seen == inputs => id.clone(),
+                    _ => {
+                        let id = sco::new_id(
+                            pseudo,
+                            &unit.object_type,
+                            &unit.original_id,
+                            &unit.before,
+                            &inputs,
+                        );
+                        unit.id_memo = Some((inputs, id.clone()));
+                        id
+                    }
+                }
+            } else {
+                sco::new_id(
+                    pseudo,
+                    &unit.object_type,
+                    &unit.original_id,
+                    &unit.before,
+                    probe.as_ref().unwrap_or(&unit.content),
+                )
+            };
+            let Some(new) = new else {
                 continue;
             };
             let (class, action) = log
@@ -341,24 +425,35 @@ fn settle_ids(units: &mut [Unit], ids: &mut IdMap, pseudo: &Pseudonyms<'_>, log:
 }
 
 /// Step 4 for one object: rewrite its references and id, and validate it again.
-fn finalize(unit: &Unit, ids: &IdMap, log: &mut ChangeLog) -> Result<StixObject, String> {
-    let mut map = unit.content.clone();
+/// The content moves into the result (no copy): what changes on the way is kept in
+/// `unit.replaced` so that [`Unit::restore`] can undo it. A unit that fails here is
+/// dropped, and its content is not needed again.
+fn finalize(unit: &mut Unit, ids: &IdMap, log: &mut ChangeLog) -> Result<StixObject, String> {
+    let mut map = std::mem::take(&mut unit.content);
     let position = unit.position;
-    refs::rewrite_refs(
-        &mut map,
-        &unit.object_type,
-        ids,
-        &mut |path, class, action| log.record(position, path, class, action),
-    )
-    .map_err(|property| format!("it lost the reference it needs in {property}"))?;
+    unit.replaced.clear();
+    if refs::may_rewrite(&map, ids) {
+        unit.replaced
+            .extend(refs::members_to_rewrite(&map, ids).map(|(k, v)| (k.clone(), Some(v.clone()))));
+        refs::rewrite_refs(
+            &mut map,
+            &unit.object_type,
+            ids,
+            &mut |path, class, action| log.record(position, &path.render(), class, action),
+        )
+        .map_err(|property| format!("it lost the reference it needs in {property}"))?;
+    }
     if let Some(fate) = ids.get(&unit.original_id) {
         if let Some(new) = fate.target.as_ref().filter(|t| **t != unit.original_id) {
-            map.insert("id".to_owned(), Value::String(new.clone()));
+            let old = map.insert("id".to_owned(), Value::String(new.clone()));
+            unit.replaced.push(("id".to_owned(), old));
             log.record(position, "id", fate.class, fate.action);
         }
     }
-    // An object that came through untouched was validated when it was parsed.
-    if map == unit.original {
+    // An object that came through untouched was validated when it was parsed. (Should a
+    // rewrite that may change a reference have changed nothing, the object is validated
+    // again, which it passes as it did then.)
+    if unit.pristine && unit.replaced.is_empty() {
         return Ok(StixObject::from_validated(map));
     }
     validate_object(Value::Object(map), position).map_err(|e| {
@@ -372,32 +467,29 @@ fn finalize(unit: &Unit, ids: &IdMap, log: &mut ChangeLog) -> Result<StixObject,
     })
 }
 
+#[cfg(test)]
+mod tests;
+
 /// Build the outcome: kept objects (validated in step 4), dropped ones with their
 /// reasons.
 fn finish(units: Vec<Unit>, log: ChangeLog) -> Outcome {
-    let names: Vec<String> = units
-        .iter()
-        .map(|u| match (&u.output, &u.dropped) {
-            (Some(object), None) => object.id().to_owned(),
-            (_, Some(_)) if u.hide_id => u.label(),
-            _ => u.original_id.clone(),
-        })
-        .collect();
-    let changes = log.into_changes(|position| names.get(position).cloned().unwrap_or_default());
+    // Units are in input order: the unit at index `position` has that position.
+    let name = |u: &Unit| match (&u.output, &u.dropped) {
+        (Some(object), None) => object.id().to_owned(),
+        (_, Some(_)) if u.hide_id => u.label(),
+        _ => u.original_id.clone(),
+    };
+    let changes = log.into_changes(|position| units.get(position).map(name).unwrap_or_default());
     let items = units
         .into_iter()
         .map(|unit| {
             let position = unit.position;
-            let label = unit.label();
+            let label = unit.hide_id.then(|| unit.label());
             let result = match (unit.output, unit.dropped) {
                 (Some(object), None) => Ok(object),
                 (_, reason) => Err(Dropped {
                     position,
-                    id: if unit.hide_id {
-                        label
-                    } else {
-                        unit.original_id
-                    },
+                    id: label.unwrap_or(unit.original_id),
                     reason: reason.unwrap_or_else(|| "it could not be desensitized".to_owned()),
                 }),
             };

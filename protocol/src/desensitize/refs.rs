@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::policy::{Action, Class};
-use super::report::{join_index, join_key};
+use super::report::Path;
 use super::walk::MAX_WALK_DEPTH;
 
 /// What became of one original id.
@@ -62,51 +62,134 @@ pub(crate) fn rewrite_refs(
     map: &mut Map<String, Value>,
     object_type: &str,
     ids: &IdMap,
-    record: &mut dyn FnMut(&str, Class, Action),
+    record: &mut dyn FnMut(&Path<'_>, Class, Action),
 ) -> Result<(), String> {
     if ids.is_empty() {
         return Ok(());
     }
-    rewrite_members(map, object_type, "", 0, ids, record)
+    rewrite_members(map, object_type, &Path::ROOT, 0, ids, true, record)
 }
 
+/// [`rewrite_refs`] as a dry run: the same calls to `record` and the same result, but
+/// `map` is left as it is (no copy needed to learn what the rewrite would do).
+pub(crate) fn probe_refs(
+    map: &mut Map<String, Value>,
+    object_type: &str,
+    ids: &IdMap,
+    record: &mut dyn FnMut(&Path<'_>, Class, Action),
+) -> Result<(), String> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    rewrite_members(map, object_type, &Path::ROOT, 0, ids, false, record)
+}
+
+/// Whether [`rewrite_refs`] could change anything in `map`: it holds a reference (where
+/// the rewrite looks for them) to an id in `ids`, or a list of references with a repeated
+/// entry. When it does not, the rewrite would leave `map` as it is and record nothing.
+pub(crate) fn may_rewrite(map: &Map<String, Value>, ids: &IdMap) -> bool {
+    !ids.is_empty() && members_may_rewrite(map, 0, ids)
+}
+
+/// The members at the top of `map` that [`rewrite_refs`] could change (see
+/// [`may_rewrite`]); it leaves every other one as it is.
+pub(crate) fn members_to_rewrite<'m>(
+    map: &'m Map<String, Value>,
+    ids: &'m IdMap,
+) -> impl Iterator<Item = (&'m String, &'m Value)> {
+    map.iter()
+        .filter(move |(key, value)| !ids.is_empty() && member_may_rewrite(key, value, 0, ids))
+}
+
+fn members_may_rewrite(map: &Map<String, Value>, depth: usize, ids: &IdMap) -> bool {
+    depth <= MAX_WALK_DEPTH
+        && map
+            .iter()
+            .any(|(key, value)| member_may_rewrite(key, value, depth, ids))
+}
+
+/// Whether the rewrite could change one member of a map at `depth`.
+fn member_may_rewrite(key: &str, value: &Value, depth: usize, ids: &IdMap) -> bool {
+    if depth == 0 && key == "id" {
+        return false;
+    }
+    if key.ends_with("_ref") {
+        if let Value::String(target) = value {
+            return ids.contains_key(target.as_str());
+        }
+    }
+    if key.ends_with("_refs") {
+        if let Value::Array(items) = value {
+            if items.iter().all(Value::is_string) {
+                return list_may_change(items, ids);
+            }
+        }
+    }
+    let inner = depth.saturating_add(1);
+    match value {
+        Value::Object(map) => members_may_rewrite(map, inner, ids),
+        Value::Array(items) => items
+            .iter()
+            .any(|i| matches!(i, Value::Object(map) if members_may_rewrite(map, inner, ids))),
+        _ => false,
+    }
+}
+
+/// Whether a list of references (all strings) names an id in `ids` or repeats one.
+fn list_may_change(items: &[Value], ids: &IdMap) -> bool {
+    let targets = || items.iter().filter_map(Value::as_str);
+    if targets().any(|t| ids.contains_key(t)) {
+        return true;
+    }
+    if items.len() <= 16 {
+        targets()
+            .enumerate()
+            .any(|(i, a)| targets().skip(i.saturating_add(1)).any(|b| a == b))
+    } else {
+        let mut seen = HashSet::with_capacity(items.len());
+        !targets().all(|t| seen.insert(t))
+    }
+}
+
+/// The rewrite of one object's members (`mutate`: apply it, or only report it). Each
+/// member is rewritten on its own, so removals wait until every member has been seen.
 fn rewrite_members(
     map: &mut Map<String, Value>,
     object_type: &str,
-    path: &str,
+    path: &Path<'_>,
     depth: usize,
     ids: &IdMap,
-    record: &mut dyn FnMut(&str, Class, Action),
+    mutate: bool,
+    record: &mut dyn FnMut(&Path<'_>, Class, Action),
 ) -> Result<(), String> {
     if depth > MAX_WALK_DEPTH {
         return Ok(());
     }
     let top = depth == 0;
-    let keys: Vec<String> = map.keys().cloned().collect();
-    for key in keys {
+    let mut gone: Vec<String> = Vec::new();
+    for (key, value) in map.iter_mut() {
         if top && key == "id" {
             continue;
         }
-        let child = join_key(path, &key);
-        let Some(value) = map.get_mut(&key) else {
-            continue;
-        };
+        let child = path.key(key);
         if key.ends_with("_ref") {
             if let Value::String(target) = value {
                 if let Some(fate) = ids.get(target.as_str()) {
                     match &fate.target {
                         Some(new) => {
                             if new != target {
-                                *target = new.clone();
+                                if mutate {
+                                    *target = new.clone();
+                                }
                                 record(&child, fate.class, fate.action);
                             }
                         }
                         None => {
                             record(&child, fate.class, Action::Drop);
-                            map.remove(&key);
-                            if single_required(object_type, &key, top) {
-                                return Err(child);
+                            if single_required(object_type, key, top) {
+                                return Err(child.render());
                             }
+                            gone.push(key.clone());
                         }
                     }
                 }
@@ -116,9 +199,15 @@ fn rewrite_members(
         if key.ends_with("_refs") {
             if let Value::Array(items) = value {
                 if items.iter().all(Value::is_string) {
-                    let (any_loss, non_empty) = list_rule(object_type, &key, top);
-                    let mut seen = HashSet::new();
-                    let mut out = Vec::with_capacity(items.len());
+                    // Nothing to rename, drop or deduplicate: the loop below would
+                    // change and record nothing.
+                    if !list_may_change(items, ids) {
+                        continue;
+                    }
+                    let (any_loss, non_empty) = list_rule(object_type, key, top);
+                    // The new list, borrowed until it is known to be needed.
+                    let mut seen: HashSet<&str> = HashSet::new();
+                    let mut kept: Vec<&str> = Vec::with_capacity(items.len());
                     let mut changed = false;
                     let mut lost = false;
                     for (i, item) in items.iter().enumerate() {
@@ -126,15 +215,15 @@ fn rewrite_members(
                             continue;
                         };
                         let new = match ids.get(target) {
-                            None => Some(target.to_owned()),
+                            None => Some(target),
                             Some(fate) => {
-                                let item_path = join_index(&child, i);
-                                match &fate.target {
-                                    Some(new) if new == target => Some(new.clone()),
+                                let item_path = child.index(i);
+                                match fate.target.as_deref() {
+                                    Some(new) if new == target => Some(new),
                                     Some(new) => {
                                         record(&item_path, fate.class, fate.action);
                                         changed = true;
-                                        Some(new.clone())
+                                        Some(new)
                                     }
                                     None => {
                                         record(&item_path, fate.class, Action::Drop);
@@ -146,23 +235,27 @@ fn rewrite_members(
                             }
                         };
                         if let Some(new) = new {
-                            if seen.insert(new.clone()) {
-                                out.push(Value::String(new));
+                            if seen.insert(new) {
+                                kept.push(new);
                             } else {
                                 changed = true;
                             }
                         }
                     }
                     if lost && any_loss {
-                        return Err(child);
+                        return Err(child.render());
                     }
                     if changed {
-                        if out.is_empty() {
-                            map.remove(&key);
+                        if kept.is_empty() {
                             if non_empty {
-                                return Err(child);
+                                return Err(child.render());
                             }
-                        } else {
+                            gone.push(key.clone());
+                        } else if mutate {
+                            let out = kept
+                                .iter()
+                                .map(|k| Value::String((*k).to_owned()))
+                                .collect();
                             *items = out;
                         }
                     }
@@ -170,35 +263,32 @@ fn rewrite_members(
                 }
             }
         }
+        let inner = depth.saturating_add(1);
         match value {
-            Value::Object(inner) => rewrite_members(
-                inner,
-                object_type,
-                &child,
-                depth.saturating_add(1),
-                ids,
-                record,
-            )?,
+            Value::Object(map) => {
+                rewrite_members(map, object_type, &child, inner, ids, mutate, record)?
+            }
             Value::Array(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    if let Value::Object(inner) = item {
-                        let item_path = join_index(&child, i);
-                        rewrite_members(
-                            inner,
-                            object_type,
-                            &item_path,
-                            depth.saturating_add(1),
-                            ids,
-                            record,
-                        )?;
+                    if let Value::Object(map) = item {
+                        let item_path = child.index(i);
+                        rewrite_members(map, object_type, &item_path, inner, ids, mutate, record)?;
                     }
                 }
             }
             _ => {}
         }
     }
+    if mutate {
+        for key in gone {
+            map.remove(&key);
+        }
+    }
     Ok(())
 }
+
+#[cfg(test)]
+mod shortcuts;
 
 #[cfg(test)]
 mod tests {
@@ -229,9 +319,7 @@ mod tests {
     fn run(v: Value, ty: &str) -> (Result<(), String>, Value, Vec<String>) {
         let mut map = v.as_object().unwrap().clone();
         let mut paths = Vec::new();
-        let r = rewrite_refs(&mut map, ty, &ids(), &mut |p, _, _| {
-            paths.push(p.to_owned())
-        });
+        let r = rewrite_refs(&mut map, ty, &ids(), &mut |p, _, _| paths.push(p.render()));
         (r, Value::Object(map), paths)
     }
 

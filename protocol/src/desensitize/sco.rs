@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::policy::{Action, Class};
 use super::pseudonym::Pseudonyms;
 use super::refs::Fate;
-use super::report::{join_hidden_key, join_key};
+use super::report::{join_hidden_key, Path};
 use super::text::{parse_ip_value, Scrubber};
 use super::walk::{is_structural, DropReason, Walker, MAX_WALK_DEPTH};
 use crate::stix::Category;
@@ -57,15 +57,55 @@ pub fn contributing_properties(object_type: &str) -> Option<&'static [&'static s
 
 /// The one hash that contributes to an id.
 fn choose_hash(hashes: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let (key, value) = chosen_hash(hashes)?;
+    let mut one = Map::new();
+    one.insert(key.to_owned(), value.clone());
+    Some(one)
+}
+
+/// The name and value of the one hash that contributes to an id.
+fn chosen_hash(hashes: &Map<String, Value>) -> Option<(&str, &Value)> {
     let key = ["MD5", "SHA-1", "SHA-256", "SHA-512"]
         .iter()
-        .find(|k| hashes.contains_key(**k))
-        .map(|k| (*k).to_owned())
-        .or_else(|| hashes.keys().next().cloned())?;
-    let value = hashes.get(&key)?.clone();
-    let mut one = Map::new();
-    one.insert(key, value);
-    Some(one)
+        .copied()
+        .find(|k| hashes.contains_key(*k))
+        .or_else(|| hashes.keys().next().map(String::as_str))?;
+    Some((key, hashes.get(key)?))
+}
+
+/// What one ID-contributing property puts into [`contributing_subset`] (`None`: nothing).
+fn contribution<'a>(name: &str, value: Option<&'a Value>) -> Option<(&'a str, &'a Value)> {
+    let value = value?;
+    if name == "hashes" {
+        value.as_object().and_then(chosen_hash)
+    } else {
+        Some(("", value))
+    }
+}
+
+/// The ID-contributing properties of `map` as they are (`hashes` whole): what
+/// [`new_id`] and [`deterministic_sco_id`] read of an object of `object_type`.
+pub(crate) fn contributing_members(
+    object_type: &str,
+    map: &Map<String, Value>,
+) -> Map<String, Value> {
+    contributing_properties(object_type)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| map.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+        .collect()
+}
+
+/// Whether `a` and `b` have the same [`contributing_subset`] (without building either).
+pub(crate) fn same_contribution(
+    object_type: &str,
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> bool {
+    contributing_properties(object_type)
+        .unwrap_or_default()
+        .iter()
+        .all(|name| contribution(name, a.get(*name)) == contribution(name, b.get(*name)))
 }
 
 /// The ID-contributing part of an SCO (empty when it has none, or the type is unknown).
@@ -207,21 +247,25 @@ impl Walker<'_, '_> {
         &mut self,
         map: &mut Map<String, Value>,
         object_type: &str,
-        path: &str,
+        path: &Path<'_>,
     ) -> Result<(), DropReason> {
         self.check_type_name(object_type, path)?;
         self.scrub_external_references(map, path)?;
-        let keys: Vec<String> = map.keys().cloned().collect();
-        let mut handled: Vec<String> = Vec::new();
-        for key in &keys {
+        // The typed properties (string values of a kind other than text), in key order;
+        // rewriting one never changes another.
+        let handled: Vec<String> = map
+            .iter()
+            .filter(|(key, value)| {
+                value.is_string() && field_kind(object_type, key) != FieldKind::Text
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &handled {
             let kind = field_kind(object_type, key);
-            let field_path = join_key(path, key);
             let Some(Value::String(value)) = map.get(key) else {
                 continue;
             };
-            if kind != FieldKind::Text {
-                handled.push(key.clone());
-            }
+            let field_path = path.key(key).render();
             let outcome = match kind {
                 FieldKind::Text => continue,
                 FieldKind::Secret => {
@@ -284,6 +328,7 @@ impl Walker<'_, '_> {
                 Typed::Keep => {}
                 Typed::Replace(new) => {
                     map.insert(key.clone(), Value::String(new));
+                    self.changed = true;
                 }
                 Typed::Remove => {
                     if is_required(object_type, key) {
@@ -295,6 +340,7 @@ impl Walker<'_, '_> {
                         });
                     }
                     map.remove(key);
+                    self.changed = true;
                 }
             }
         }
@@ -308,7 +354,7 @@ impl Walker<'_, '_> {
     }
 
     fn typed_scan(&mut self, value: &str, path: &str) -> Result<Typed, DropReason> {
-        Ok(match self.typed_scan_value(value, path)? {
+        Ok(match self.typed_scan_value(value, &Path::Text(path))? {
             None => Typed::Keep,
             Some(Some(new)) => Typed::Replace(new),
             Some(None) => Typed::Remove,
@@ -320,9 +366,9 @@ impl Walker<'_, '_> {
     fn scrub_environment(
         &mut self,
         map: &mut Map<String, Value>,
-        path: &str,
+        path: &Path<'_>,
     ) -> Result<(), DropReason> {
-        let env_path = join_key(path, "environment_variables");
+        let env_path = path.key("environment_variables");
         let Some(Value::Object(env)) = map.get_mut("environment_variables") else {
             return Ok(());
         };
@@ -337,7 +383,7 @@ impl Walker<'_, '_> {
             if value.is_empty() || self.is_own_pseudonym(class, value) {
                 continue;
             }
-            let var_path = join_key(&env_path, &name);
+            let var_path = env_path.key(&name).render();
             match whole_value(self.scrub, class, value) {
                 Err(action) => return Err(self.drop_for(&var_path, class, action)),
                 Ok((replacement, action)) => {
@@ -350,11 +396,13 @@ impl Walker<'_, '_> {
                             env.remove(&name);
                         }
                     }
+                    self.changed = true;
                 }
             }
         }
         if env.is_empty() {
             map.remove("environment_variables");
+            self.changed = true;
         }
         Ok(())
     }
@@ -390,18 +438,45 @@ pub(crate) fn new_id(
     after: &Map<String, Value>,
 ) -> Option<String> {
     let keyed = || format!("{object_type}--{}", pseudo.keyed_uuid(original_id));
-    match contributing_properties(object_type) {
-        Some(props)
-            if !props.is_empty() && crate::stix::category(object_type) == Category::Observable =>
-        {
-            if contributing_subset(object_type, before) == contributing_subset(object_type, after) {
-                None
-            } else {
-                Some(deterministic_sco_id(object_type, after).unwrap_or_else(keyed))
-            }
+    if derives_id_from_values(object_type) {
+        if same_contribution(object_type, before, after) {
+            None
+        } else {
+            Some(deterministic_sco_id(object_type, after).unwrap_or_else(keyed))
         }
-        _ => (before != after && is_v5_id(original_id)).then(keyed),
+    } else {
+        (is_v5_id(original_id) && before != after).then(keyed)
     }
+}
+
+/// Whether objects of `object_type` get STIX deterministic ids from their values (a
+/// known SCO type with ID-contributing properties).
+pub(crate) fn derives_id_from_values(object_type: &str) -> bool {
+    contributing_properties(object_type).is_some_and(|props| !props.is_empty())
+        && crate::stix::category(object_type) == Category::Observable
+}
+
+/// What [`new_id`] needs of an object as it was given (`before`): its ID-contributing
+/// properties when its id derives from them, all of it when its id is a UUIDv5 of another
+/// kind, nothing otherwise (it keeps its id whatever happens).
+pub(crate) fn id_basis(
+    object_type: &str,
+    original_id: &str,
+    map: &Map<String, Value>,
+) -> Map<String, Value> {
+    if derives_id_from_values(object_type) {
+        contributing_members(object_type, map)
+    } else if is_v5_id(original_id) {
+        map.clone()
+    } else {
+        Map::new()
+    }
+}
+
+/// Whether [`new_id`] can give an object of `object_type` with `original_id` a new id
+/// at all; when not, it is `None` whatever the object's content.
+pub(crate) fn id_may_change(object_type: &str, original_id: &str) -> bool {
+    derives_id_from_values(object_type) || is_v5_id(original_id)
 }
 
 /// Remove references to dropped local keys (`"0"`, `"1"`, ...) inside the remaining
@@ -454,8 +529,9 @@ impl Walker<'_, '_> {
         };
         let mut gone: Vec<String> = Vec::new();
         let keys: Vec<String> = objects.keys().cloned().collect();
+        let objects_path = Path::Text("objects");
         for key in keys {
-            let path = join_key("objects", &key);
+            let path = objects_path.key(&key);
             if let Some(class) = self.scrub.detect(&key) {
                 let action = self.scrub.policy.action_for(class);
                 let reported = if action == Action::Drop {
@@ -465,6 +541,7 @@ impl Walker<'_, '_> {
                 };
                 self.record(&join_hidden_key("objects"), class, reported);
                 objects.remove(&key);
+                self.changed = true;
                 gone.push(key);
                 continue;
             }
@@ -476,17 +553,21 @@ impl Walker<'_, '_> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned();
-            let before = sco.clone();
-            let original_id = before.get("id").and_then(Value::as_str).map(str::to_owned);
+            let original_id = sco.get("id").and_then(Value::as_str).map(str::to_owned);
+            // Only an SCO with an id can need a new one.
+            let before = original_id
+                .as_ref()
+                .map(|id| id_basis(&object_type, id, sco));
             match self.scrub_sco(sco, &object_type, &path) {
                 Ok(()) => {
-                    if let Some(id) = original_id {
+                    if let (Some(id), Some(before)) = (original_id, before) {
                         if let Some(new) =
                             new_id(&self.scrub.pseudo, &object_type, &id, &before, sco)
                         {
                             let (class, action) = self.last_change();
-                            self.record(&join_key(&path, "id"), class, action);
+                            self.record_at(&path.key("id"), class, action);
                             sco.insert("id".to_owned(), Value::String(new.clone()));
+                            self.changed = true;
                             fates.push((
                                 id,
                                 Fate {
@@ -500,6 +581,7 @@ impl Walker<'_, '_> {
                 }
                 Err(_) => {
                     objects.remove(&key);
+                    self.changed = true;
                     gone.push(key);
                     if let Some(id) = original_id {
                         let (class, _) = self.last_change();
@@ -519,6 +601,7 @@ impl Walker<'_, '_> {
             for sco in objects.values_mut() {
                 remove_local_refs(sco, &gone, 0);
             }
+            self.changed = true;
         }
         if objects.is_empty() {
             return Err(DropReason::Other(
@@ -558,6 +641,32 @@ mod tests {
         assert!(deterministic_sco_id("x-custom", &obj(json!({"value": 1}))).is_none());
         let id = deterministic_sco_id("ipv4-addr", &obj(json!({"value": "1.2.3.4"}))).unwrap();
         assert!(is_v5_id(&id));
+        // Comparing contributions agrees with comparing the subsets.
+        let variants = [
+            json!({"type": "file", "name": "a"}),
+            json!({"type": "file", "name": "b"}),
+            json!({"type": "file", "name": "a", "size": 4}),
+            json!({"type": "file", "name": "a", "hashes": {"MD5": "bb"}}),
+            json!({"type": "file", "name": "a", "hashes": {"MD5": "bb", "SHA-1": "cc"}}),
+            json!({"type": "file", "name": "a", "hashes": {"MD5": "bc"}}),
+            json!({"type": "file", "name": "a", "hashes": {"SHA-1": "bb"}}),
+            json!({"type": "file", "name": "a", "hashes": {"x": "bb"}}),
+            json!({"type": "file", "name": "a", "hashes": {}}),
+            json!({"type": "file", "name": "a", "hashes": "bb"}),
+            json!({"type": "file", "name": "a", "hashes": ["bb"]}),
+        ];
+        for a in &variants {
+            for b in &variants {
+                let (a, b) = (obj(a.clone()), obj(b.clone()));
+                for ty in ["file", "x-custom", "process"] {
+                    assert_eq!(
+                        same_contribution(ty, &a, &b),
+                        contributing_subset(ty, &a) == contributing_subset(ty, &b),
+                        "{ty} {a:?} {b:?}"
+                    );
+                }
+            }
+        }
         assert!(!is_v5_id("ipv4-addr--efcd5e80-570d-4131-b213-62cb18eaa6a8"));
     }
 }

@@ -12,30 +12,38 @@
 //! Configured names, domains and canaries match case-insensitively (Unicode simple case
 //! folding). The fixed regular expressions are compiled once; should one ever be
 //! unavailable, every string counts as sensitive (fail closed).
+//!
+//! Most strings hold nothing: one pass over their bytes ([`super::prefilter`]) rules
+//! out the finders that cannot match, and when it rules out all of them none runs. When
+//! no finder found anything, the final check (which looks for some of the same things,
+//! the same way) is left with only the string's unescaped form to look at.
 
 use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 
+#[cfg(test)]
+use super::address::find_ips;
+pub(crate) use super::address::parse_ip_value;
+use super::address::{find_ips_in, ipv4_re};
 use super::policy::{Action, Class, Policy};
+use super::prefilter::{LiteralFilter, Profile};
 use super::pseudonym::{Pseudonyms, PSEUDO_DOMAIN};
 
 /// What redacted free text reads.
 pub const REDACTED: &str = "[REDACTED]";
 
-fn cached(cell: &'static OnceLock<Option<Regex>>, pattern: &str) -> Option<&'static Regex> {
+pub(crate) fn cached(
+    cell: &'static OnceLock<Option<Regex>>,
+    pattern: &str,
+) -> Option<&'static Regex> {
     cell.get_or_init(|| Regex::new(pattern).ok()).as_ref()
 }
 
-fn ipv4_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    cached(&CELL, r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]{1,3})?")
-}
-
-fn email_re() -> Option<&'static Regex> {
+pub(crate) fn email_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     cached(
         &CELL,
@@ -43,7 +51,7 @@ fn email_re() -> Option<&'static Regex> {
     )
 }
 
-fn mac_re() -> Option<&'static Regex> {
+pub(crate) fn mac_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     cached(
         &CELL,
@@ -54,7 +62,7 @@ fn mac_re() -> Option<&'static Regex> {
 /// Group 1 is the user name. Unix paths must start a word (start of text, after white
 /// space, a quote, `=`, `(`, `[`, `,`, `;`, `>`, `:` or `file://`) so that a URL path
 /// such as `http://host/home/index.html` is not mistaken for a home directory.
-fn user_path_re() -> Option<&'static Regex> {
+pub(crate) fn user_path_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     cached(
         &CELL,
@@ -62,7 +70,7 @@ fn user_path_re() -> Option<&'static Regex> {
     )
 }
 
-fn user_pseudonym_re() -> Option<&'static Regex> {
+pub(crate) fn user_pseudonym_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     cached(&CELL, r"^user-[0-9a-f]{16}$")
 }
@@ -73,12 +81,42 @@ const NOT_USERS: &[&str] = &["public", "default", "shared", "all users", "defaul
 /// The policy's configured names compiled into case-insensitive matchers.
 #[derive(Debug)]
 pub(crate) struct Matchers {
-    domains: Option<Regex>,
-    orgs: Option<Regex>,
-    canaries: Option<Regex>,
+    domains: Option<Literals>,
+    orgs: Option<Literals>,
+    canaries: Option<Literals>,
 }
 
-fn literal_set(items: &[String], domains: bool) -> Result<Option<Regex>, regex::Error> {
+/// One list of configured names: the case-insensitive matcher, and the prefilter that
+/// says when it cannot match.
+#[derive(Debug)]
+pub(crate) struct Literals {
+    pub re: Regex,
+    pub filter: LiteralFilter,
+}
+
+impl Literals {
+    /// Whether one of the names occurs in `s` (of profile `p`).
+    fn is_match(&self, s: &str, p: &Profile) -> bool {
+        self.filter.may_match(p) && self.re.is_match(s)
+    }
+
+    /// Every occurrence in `s` (of profile `p`).
+    fn hits(&self, s: &str, p: &Profile, class: Class) -> Vec<Found> {
+        if !self.filter.may_match(p) {
+            return Vec::new();
+        }
+        self.re
+            .find_iter(s)
+            .filter(|m| !m.as_str().is_empty())
+            .map(|m| Found::plain(m.range(), class))
+            .collect()
+    }
+}
+
+pub(crate) fn literal_set(
+    items: &[String],
+    domains: bool,
+) -> Result<Option<Literals>, regex::Error> {
     let mut items: Vec<String> = items
         .iter()
         .map(|s| {
@@ -100,11 +138,12 @@ fn literal_set(items: &[String], domains: bool) -> Result<Option<Regex>, regex::
         .map(|s| regex::escape(s))
         .collect::<Vec<_>>()
         .join("|");
-    RegexBuilder::new(&format!("(?:{alternation})"))
+    let re = RegexBuilder::new(&format!("(?:{alternation})"))
         .case_insensitive(true)
         .size_limit(64 << 20)
-        .build()
-        .map(Some)
+        .build()?;
+    let filter = LiteralFilter::new(items.iter().map(String::as_str));
+    Ok(Some(Literals { re, filter }))
 }
 
 /// The lists a [`Matchers`] was compiled from.
@@ -147,171 +186,10 @@ impl Matchers {
         })
     }
 
-    /// Whether `s` mentions an organisation name.
-    pub fn mentions_org(&self, s: &str) -> bool {
-        self.orgs.as_ref().is_some_and(|r| r.is_match(s))
+    /// Whether `s` (of profile `p`) mentions an organisation name.
+    pub fn mentions_org(&self, s: &str, p: &Profile) -> bool {
+        self.orgs.as_ref().is_some_and(|r| r.is_match(s, p))
     }
-}
-
-/// An IP address or network found in text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct IpFound {
-    pub range: Range<usize>,
-    pub addr: IpAddr,
-    pub prefix: Option<u8>,
-}
-
-/// Parse `a.b.c.d`, accepting zero-padded octets (`010`), which some tools print.
-fn parse_v4(text: &str) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut parts = text.split('.');
-    for octet in octets.iter_mut() {
-        *octet = parts.next()?.parse::<u8>().ok()?;
-    }
-    parts.next().is_none().then(|| Ipv4Addr::from(octets))
-}
-
-/// An address or network written as a whole value (`10.0.0.1`, `10.0.0.0/8`,
-/// `fd00::1/64`), surrounding white space allowed.
-pub(crate) fn parse_ip_value(text: &str) -> Option<(IpAddr, Option<u8>)> {
-    let text = text.trim();
-    let (addr, prefix) = match text.split_once('/') {
-        Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
-        None => (text, None),
-    };
-    let addr = match parse_v4(addr) {
-        Some(v4) => IpAddr::V4(v4),
-        None => IpAddr::V6(addr.parse::<Ipv6Addr>().ok()?),
-    };
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    if prefix.is_some_and(|p| p > max) {
-        return None;
-    }
-    Some((addr, prefix))
-}
-
-fn find_ipv4(s: &str, re: &Regex, out: &mut Vec<IpFound>) {
-    let mut pos = 0;
-    while pos <= s.len() {
-        let Some(m) = re.find_at(s, pos) else { break };
-        let text = m.as_str();
-        let (addr_text, prefix_text) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
-        };
-        match parse_v4(addr_text) {
-            // An octet above 255: look again from the next digit ("5310.1.2.3").
-            None => pos = m.start().saturating_add(1),
-            Some(addr) => {
-                let prefix = prefix_text
-                    .and_then(|p| p.parse::<u8>().ok())
-                    .filter(|p| *p <= 32);
-                let end = if prefix.is_some() {
-                    m.end()
-                } else {
-                    m.start().saturating_add(addr_text.len())
-                };
-                out.push(IpFound {
-                    range: m.start()..end,
-                    addr: IpAddr::V4(addr),
-                    prefix,
-                });
-                pos = end.max(m.start().saturating_add(1));
-            }
-        }
-    }
-}
-
-fn is_v6_byte(b: u8) -> bool {
-    b.is_ascii_hexdigit() || b == b':' || b == b'.'
-}
-
-fn find_ipv6(s: &str, out: &mut Vec<IpFound>) {
-    let bytes = s.as_bytes();
-    let mut i = 0usize;
-    while i < bytes.len() {
-        if !bytes.get(i).copied().is_some_and(is_v6_byte) {
-            i = i.saturating_add(1);
-            continue;
-        }
-        let start = i;
-        while bytes.get(i).copied().is_some_and(is_v6_byte) {
-            i = i.saturating_add(1);
-        }
-        let end = i;
-        let Some(run) = s.get(start..end) else {
-            continue;
-        };
-        if run.bytes().filter(|b| *b == b':').count() < 2 {
-            continue;
-        }
-        // A run that starts inside a word ("Deadline:fd00::5") loses its first group.
-        let mut cstart = start;
-        let inside_word = s
-            .get(..start)
-            .and_then(|before| before.chars().next_back())
-            .is_some_and(|c| c.is_alphanumeric() || c == '_');
-        if inside_word && !run.starts_with(':') {
-            if let Some(colon) = run.find(':') {
-                cstart = start.saturating_add(colon).saturating_add(1);
-            }
-        }
-        // Trailing sentence punctuation: "fd00::1." or "fd00::1:" (but keep "fd00::").
-        let mut cend = end;
-        while let Some(cand) = s.get(cstart..cend) {
-            if cand.ends_with('.') || (cand.ends_with(':') && !cand.ends_with("::")) {
-                cend = cend.saturating_sub(1);
-            } else {
-                break;
-            }
-        }
-        let Some(cand) = s.get(cstart..cend).filter(|c| !c.is_empty()) else {
-            continue;
-        };
-        let Ok(addr) = cand.parse::<Ipv6Addr>() else {
-            continue;
-        };
-        let mut range_end = cend;
-        let mut prefix = None;
-        if cend == end {
-            if let Some(after) = s.get(end..).and_then(|a| a.strip_prefix('/')) {
-                let digits = after.bytes().take_while(u8::is_ascii_digit).count().min(3);
-                if let Some(p) = after
-                    .get(..digits)
-                    .and_then(|d| d.parse::<u8>().ok())
-                    .filter(|p| *p <= 128 && digits > 0)
-                {
-                    prefix = Some(p);
-                    range_end = end.saturating_add(1).saturating_add(digits);
-                }
-            }
-        }
-        out.push(IpFound {
-            range: cstart..range_end,
-            addr: IpAddr::V6(addr),
-            prefix,
-        });
-    }
-}
-
-/// Every IPv4/IPv6 address or network written in `s` (internal or not), without
-/// overlaps, in order. `None` if the scanner is unavailable.
-pub(crate) fn find_ips(s: &str) -> Option<Vec<IpFound>> {
-    let mut found = Vec::new();
-    find_ipv6(s, &mut found);
-    find_ipv4(s, ipv4_re()?, &mut found);
-    found.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
-    let mut out: Vec<IpFound> = Vec::with_capacity(found.len());
-    for f in found {
-        if out
-            .last()
-            .is_some_and(|last| f.range.start < last.range.end)
-        {
-            continue;
-        }
-        out.push(f);
-    }
-    Some(out)
 }
 
 /// A sensitive value found in text.
@@ -354,14 +232,8 @@ const PASSES: [Pass; 7] = [
     Pass::Org,
 ];
 
-fn literal_hits(re: Option<&Regex>, s: &str, class: Class) -> Vec<Found> {
-    re.map(|re| {
-        re.find_iter(s)
-            .filter(|m| !m.as_str().is_empty())
-            .map(|m| Found::plain(m.range(), class))
-            .collect()
-    })
-    .unwrap_or_default()
+fn literal_hits(literals: Option<&Literals>, s: &str, p: &Profile, class: Class) -> Vec<Found> {
+    literals.map(|l| l.hits(s, p, class)).unwrap_or_default()
 }
 
 fn is_host_byte(b: u8) -> bool {
@@ -413,25 +285,35 @@ impl<'a> Scrubber<'a> {
         }
     }
 
-    /// The hits of one pass over `s`; `None` if the scanner is unavailable.
-    fn find(&self, pass: Pass, s: &str, orgs: bool) -> Option<Vec<Found>> {
+    /// The hits of one pass over `s` (of profile `p`); `None` if the scanner is
+    /// unavailable. A finder whose prefilter rules a match out is not run.
+    fn find(&self, pass: Pass, s: &str, p: &Profile, orgs: bool) -> Option<Vec<Found>> {
+        let m = self.matchers;
         Some(match pass {
-            Pass::Canary => literal_hits(self.matchers.canaries.as_ref(), s, Class::Canary),
-            Pass::Org if orgs => literal_hits(self.matchers.orgs.as_ref(), s, Class::Organisation),
+            Pass::Canary => literal_hits(m.canaries.as_ref(), s, p, Class::Canary),
+            Pass::Org if orgs => literal_hits(m.orgs.as_ref(), s, p, Class::Organisation),
             Pass::Org => Vec::new(),
-            Pass::Email => email_re()?
-                .find_iter(s)
-                .filter(|m| {
-                    !m.as_str()
-                        .to_ascii_lowercase()
-                        .ends_with(&format!("@{PSEUDO_DOMAIN}"))
-                })
-                .map(|m| Found::plain(m.range(), Class::Email))
-                .collect(),
+            Pass::Email => {
+                let re = email_re()?;
+                if !p.may_have_email() {
+                    return Some(Vec::new());
+                }
+                re.find_iter(s)
+                    .filter(|m| {
+                        !m.as_str()
+                            .to_ascii_lowercase()
+                            .ends_with(&format!("@{PSEUDO_DOMAIN}"))
+                    })
+                    .map(|m| Found::plain(m.range(), Class::Email))
+                    .collect()
+            }
             Pass::UserPath => {
                 let pseudonym = user_pseudonym_re()?;
-                user_path_re()?
-                    .captures_iter(s)
+                let re = user_path_re()?;
+                if !p.may_have_user_path() {
+                    return Some(Vec::new());
+                }
+                re.captures_iter(s)
                     .filter_map(|c| c.get(1))
                     .filter(|u| {
                         let name = u.as_str().to_lowercase();
@@ -440,8 +322,8 @@ impl<'a> Scrubber<'a> {
                     .map(|u| Found::plain(u.range(), Class::UserName))
                     .collect()
             }
-            Pass::Host => self.find_hosts(s),
-            Pass::Ip => find_ips(s)?
+            Pass::Host => self.find_hosts(s, p),
+            Pass::Ip => find_ips_in(s, p)?
                 .into_iter()
                 .filter(|f| match f.prefix {
                     Some(p) => self.policy.is_internal_net(f.addr, p),
@@ -453,23 +335,54 @@ impl<'a> Scrubber<'a> {
                     ip: Some((f.addr, f.prefix)),
                 })
                 .collect(),
-            Pass::Mac => mac_re()?
-                .find_iter(s)
-                .filter(|m| {
-                    let before = s.get(..m.start()).and_then(|b| b.chars().next_back());
-                    let after = s.get(m.end()..).and_then(|a| a.chars().next());
-                    before != Some(':') && after != Some(':')
-                })
-                .map(|m| Found::plain(m.range(), Class::Mac))
-                .collect(),
+            Pass::Mac => {
+                let re = mac_re()?;
+                if !p.may_have_mac(s) {
+                    return Some(Vec::new());
+                }
+                re.find_iter(s)
+                    .filter(|m| {
+                        let before = s.get(..m.start()).and_then(|b| b.chars().next_back());
+                        let after = s.get(m.end()..).and_then(|a| a.chars().next());
+                        before != Some(':') && after != Some(':')
+                    })
+                    .map(|m| Found::plain(m.range(), Class::Mac))
+                    .collect()
+            }
         })
     }
 
+    /// Whether any pass might find something in `s` (of profile `p`): false only when
+    /// every fixed finder is available (none fails closed) and every prefilter rules its
+    /// finder out — then each pass would find nothing.
+    fn may_find(&self, s: &str, p: &Profile, orgs: bool) -> bool {
+        let m = self.matchers;
+        let names = |l: &Option<Literals>| l.as_ref().is_some_and(|l| l.filter.may_match(p));
+        let available = email_re().is_some()
+            && user_pseudonym_re().is_some()
+            && user_path_re().is_some()
+            && ipv4_re().is_some()
+            && mac_re().is_some();
+        !available
+            || names(&m.canaries)
+            || names(&m.domains)
+            || (orgs && names(&m.orgs))
+            || p.may_have_email()
+            || p.may_have_user_path()
+            || p.may_have_ipv6()
+            || p.may_have_ipv4(s)
+            || p.may_have_mac(s)
+    }
+
     /// Host tokens (`[A-Za-z0-9._-]+`) around each mention of an internal domain.
-    fn find_hosts(&self, s: &str) -> Vec<Found> {
-        let Some(re) = self.matchers.domains.as_ref() else {
+    fn find_hosts(&self, s: &str, p: &Profile) -> Vec<Found> {
+        let Some(domains) = self.matchers.domains.as_ref() else {
             return Vec::new();
         };
+        if !domains.filter.may_match(p) {
+            return Vec::new();
+        }
+        let re = &domains.re;
         let bytes = s.as_bytes();
         let mut out: Vec<Found> = Vec::new();
         for m in re.find_iter(s) {
@@ -582,8 +495,15 @@ impl<'a> Scrubber<'a> {
     pub fn scan(&self, s: &str, mode: Mode, orgs: bool) -> Scan {
         let mut out = Scan::default();
         let mut current: Cow<'_, str> = Cow::Borrowed(s);
-        for pass in PASSES {
-            let found = match self.find(pass, &current, orgs) {
+        let mut profile = Profile::of(s);
+        // A pass changes the text only when it finds something; if none can, none runs.
+        let passes = if self.may_find(s, &profile, orgs) {
+            PASSES.as_slice()
+        } else {
+            &[]
+        };
+        for &pass in passes {
+            let found = match self.find(pass, &current, &profile, orgs) {
                 Some(found) => found,
                 // Fail closed: the scanner is unavailable, the whole value is sensitive.
                 None => vec![Found::plain(0..current.len(), Class::Canary)],
@@ -592,13 +512,25 @@ impl<'a> Scrubber<'a> {
                 continue;
             }
             match self.replace_all(&current, &found, mode, &mut out) {
-                Some(next) => current = Cow::Owned(next),
+                Some(next) => {
+                    profile = Profile::of(&next);
+                    current = Cow::Owned(next);
+                }
                 None => return out,
             }
         }
         // Whatever the final check would still find (say, an escaped domain such as
-        // `corp\.example\.com`) takes the whole value with it.
-        if let Some(class) = leak_class(&current, self.policy, self.matchers, orgs) {
+        // `corp\.example\.com`) takes the whole value with it. When no finder found
+        // anything, the text is still `s` and the check's own finders (the same ones,
+        // applied the same way) find nothing in it either: only its unescaped form is
+        // left to check.
+        let found_nothing = matches!(current, Cow::Borrowed(c) if std::ptr::eq(c, s));
+        let leaked = if found_nothing {
+            leak_class_unescaped(s, &profile, self.policy, self.matchers, orgs)
+        } else {
+            leak_class_in(&current, &profile, self.policy, self.matchers, orgs)
+        };
+        if let Some(class) = leaked {
             let action = match self.policy.action_for(class) {
                 Action::Drop => Action::Drop,
                 _ => Action::Redact,
@@ -613,7 +545,8 @@ impl<'a> Scrubber<'a> {
                 return out;
             }
         }
-        if current != s {
+        let untouched = matches!(current, Cow::Borrowed(c) if std::ptr::eq(c, s));
+        if !untouched && current != s {
             out.text = Some(current.into_owned());
         }
         out
@@ -622,10 +555,16 @@ impl<'a> Scrubber<'a> {
     /// The first class of sensitive value in `s` (or in `s` with backslashes removed,
     /// which un-escapes regular expressions and pattern strings), if any.
     pub fn detect(&self, s: &str) -> Option<Class> {
-        let stripped = s.contains('\\').then(|| s.replace('\\', ""));
-        for text in std::iter::once(s).chain(stripped.as_deref()) {
+        let profile = Profile::of(s);
+        let stripped = profile.has(b'\\').then(|| s.replace('\\', ""));
+        let texts =
+            std::iter::once((s, profile)).chain(stripped.as_deref().map(|t| (t, Profile::of(t))));
+        for (text, profile) in texts {
+            if !self.may_find(text, &profile, true) {
+                continue;
+            }
             for pass in PASSES {
-                match self.find(pass, text, true) {
+                match self.find(pass, text, &profile, true) {
                     None => return Some(Class::Canary),
                     Some(found) => {
                         if let Some(f) = found.first() {
@@ -648,28 +587,72 @@ pub(crate) fn leak_class(
     matchers: &Matchers,
     orgs: bool,
 ) -> Option<Class> {
-    let stripped = s.contains('\\').then(|| s.replace('\\', ""));
-    for text in std::iter::once(s).chain(stripped.as_deref()) {
-        if matchers.canaries.as_ref().is_some_and(|r| r.is_match(text)) {
-            return Some(Class::Canary);
-        }
-        if matchers.domains.as_ref().is_some_and(|r| r.is_match(text)) {
-            return Some(Class::InternalHost);
-        }
-        match find_ips(text) {
-            None => return Some(Class::InternalIp),
-            Some(ips) => {
-                if ips.iter().any(|f| match f.prefix {
-                    Some(p) => policy.is_internal_net(f.addr, p),
-                    None => policy.is_internal_ip(f.addr),
-                }) {
-                    return Some(Class::InternalIp);
-                }
+    leak_class_in(s, &Profile::of(s), policy, matchers, orgs)
+}
+
+/// [`leak_class`] for a string whose [`Profile`] is known.
+fn leak_class_in(
+    s: &str,
+    profile: &Profile,
+    policy: &Policy,
+    matchers: &Matchers,
+    orgs: bool,
+) -> Option<Class> {
+    leak_class_text(s, profile, policy, matchers, orgs)
+        .or_else(|| leak_class_unescaped(s, profile, policy, matchers, orgs))
+}
+
+/// The second half of [`leak_class`]: `s` with backslashes removed (nothing to check
+/// when it has none).
+fn leak_class_unescaped(
+    s: &str,
+    profile: &Profile,
+    policy: &Policy,
+    matchers: &Matchers,
+    orgs: bool,
+) -> Option<Class> {
+    if !profile.has(b'\\') {
+        return None;
+    }
+    let stripped = s.replace('\\', "");
+    leak_class_text(&stripped, &Profile::of(&stripped), policy, matchers, orgs)
+}
+
+/// The checks of [`leak_class`] on one text.
+fn leak_class_text(
+    text: &str,
+    p: &Profile,
+    policy: &Policy,
+    matchers: &Matchers,
+    orgs: bool,
+) -> Option<Class> {
+    if matchers
+        .canaries
+        .as_ref()
+        .is_some_and(|r| r.is_match(text, p))
+    {
+        return Some(Class::Canary);
+    }
+    if matchers
+        .domains
+        .as_ref()
+        .is_some_and(|r| r.is_match(text, p))
+    {
+        return Some(Class::InternalHost);
+    }
+    match find_ips_in(text, p) {
+        None => return Some(Class::InternalIp),
+        Some(ips) => {
+            if ips.iter().any(|f| match f.prefix {
+                Some(p) => policy.is_internal_net(f.addr, p),
+                None => policy.is_internal_ip(f.addr),
+            }) {
+                return Some(Class::InternalIp);
             }
         }
-        if orgs && matchers.mentions_org(text) {
-            return Some(Class::Organisation);
-        }
+    }
+    if orgs && matchers.mentions_org(text, p) {
+        return Some(Class::Organisation);
     }
     None
 }
@@ -832,5 +815,70 @@ mod tests {
             let scan = s.scan("Example Industrial Co", Mode::Free, false);
             assert!(scan.hits.is_empty());
         });
+    }
+
+    /// What lets `scan` skip the final check on a string its finders found nothing in:
+    /// the check finds nothing there either; and what lets it skip the finders.
+    mod final_check {
+        use super::*;
+        use proptest::prelude::*;
+
+        const SNIPPETS: &[&str] = &[
+            "10.1.2.3",
+            "010.1.2.3/8",
+            "203.0.113.5",
+            "192.0.2.9",
+            "fd00::1",
+            "::ffff:10.9.9.9",
+            "2001:db8::1",
+            "corp.example.com",
+            "CORP.Example.COM",
+            "corp\\.example\\.com",
+            "alice@corp.example.com",
+            "/home/bob/",
+            "C:\\Users\\carol\\",
+            "00:11:22:33:44:55",
+            "Example Industrial Co",
+            "example induſtrial co",
+            "PROJECT-NIGHTJAR",
+            "project-nightjar",
+            "\\",
+            "é",
+            " ",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            #[test]
+            fn finds_nothing_the_finders_missed(
+                parts in prop::collection::vec(
+                    prop_oneof![
+                        prop::sample::select(SNIPPETS).prop_map(str::to_owned),
+                        "[ -~]{0,8}",
+                    ],
+                    1..5,
+                ),
+                orgs in any::<bool>(),
+            ) {
+                let text = parts.concat();
+                with_scrubber(Actions::default(), |s| {
+                    let p = Profile::of(&text);
+                    let found = PASSES
+                        .iter()
+                        .any(|pass| s.find(*pass, &text, &p, orgs).is_none_or(|f| !f.is_empty()));
+                    if !found {
+                        let check = leak_class_text(&text, &p, s.policy, s.matchers, orgs);
+                        prop_assert_eq!(check, None);
+                    }
+                    // And what lets `scan` and `detect` skip the passes: when it says none
+                    // can find anything, none does.
+                    if !s.may_find(&text, &p, orgs) {
+                        prop_assert!(!found, "{:?}", text);
+                    }
+                    Ok(())
+                })?;
+            }
+        }
     }
 }

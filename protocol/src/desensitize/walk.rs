@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::policy::{Action, Class};
-use super::report::{join_hidden_key, join_index, join_key, ChangeLog};
+use super::report::{ChangeLog, Path};
 use super::text::{Fatal, Mode, Scrubber};
 use crate::stix::check_identifier;
 
@@ -81,6 +81,9 @@ pub(crate) struct Walker<'s, 'l> {
     pub position: usize,
     /// False while scrubbing the member's identity under a policy that shares it.
     pub orgs_allowed: bool,
+    /// Set by anything that changes what is being scrubbed (a value rewritten, a member
+    /// or item removed): while false, the object is exactly as it was given.
+    pub changed: bool,
     last: Option<(Class, Action)>,
 }
 
@@ -91,6 +94,7 @@ impl<'s, 'l> Walker<'s, 'l> {
             log,
             position,
             orgs_allowed: true,
+            changed: false,
             last: None,
         }
     }
@@ -99,6 +103,11 @@ impl<'s, 'l> Walker<'s, 'l> {
     pub fn record(&mut self, path: &str, class: Class, action: Action) {
         self.log.record(self.position, path, class, action);
         self.last = Some((class, action));
+    }
+
+    /// Record a change at a path under construction.
+    pub fn record_at(&mut self, path: &Path<'_>, class: Class, action: Action) {
+        self.record(&path.render(), class, action);
     }
 
     /// The class of the last change recorded.
@@ -124,20 +133,24 @@ impl<'s, 'l> Walker<'s, 'l> {
 
     /// Drop an object whose very type name is sensitive (it is in its id and in every
     /// reference to it).
-    pub fn check_type_name(&mut self, object_type: &str, path: &str) -> Result<(), DropReason> {
+    pub fn check_type_name(
+        &mut self,
+        object_type: &str,
+        path: &Path<'_>,
+    ) -> Result<(), DropReason> {
         match self.scrub.detect(object_type) {
             None => Ok(()),
-            Some(class) => Err(self.drop_for(&join_key(path, "type"), class, Action::Drop)),
+            Some(class) => Err(self.drop_for(&path.key("type").render(), class, Action::Drop)),
         }
     }
 
     /// References whose identifier itself is sensitive (a custom type named after a
     /// canary, say) are removed: `Err` when nothing is left to keep.
-    fn scrub_identifiers(&mut self, value: &mut Value, path: &str) -> Fate {
+    fn scrub_identifiers(&mut self, value: &mut Value, path: &Path<'_>) -> Fate {
         match value {
             Value::String(id) => match self.scrub.detect(id) {
                 Some(class) => {
-                    self.record(path, class, Action::Redact);
+                    self.record_at(path, class, Action::Redact);
                     Fate::Remove
                 }
                 None => Fate::Keep,
@@ -149,8 +162,9 @@ impl<'s, 'l> Walker<'s, 'l> {
                     let class = item.as_str().and_then(|id| self.scrub.detect(id));
                     match class {
                         Some(class) => {
-                            self.record(&join_index(path, index), class, Action::Redact);
+                            self.record_at(&path.index(index), class, Action::Redact);
                             items.remove(i);
+                            self.changed = true;
                         }
                         None => i = i.saturating_add(1),
                     }
@@ -171,7 +185,7 @@ impl<'s, 'l> Walker<'s, 'l> {
     pub fn scrub_fields(
         &mut self,
         map: &mut Map<String, Value>,
-        path: &str,
+        path: &Path<'_>,
         skip: &dyn Fn(&str) -> bool,
     ) -> Result<(), DropReason> {
         self.scrub_members(map, path, 0, skip).map(|_| ())
@@ -180,7 +194,7 @@ impl<'s, 'l> Walker<'s, 'l> {
     fn scrub_members(
         &mut self,
         map: &mut Map<String, Value>,
-        path: &str,
+        path: &Path<'_>,
         depth: usize,
         skip: &dyn Fn(&str) -> bool,
     ) -> Result<Fate, DropReason> {
@@ -190,40 +204,56 @@ impl<'s, 'l> Walker<'s, 'l> {
             ));
         }
         let was_empty = map.is_empty();
-        let keys: Vec<String> = map.keys().cloned().collect();
-        for key in keys {
-            if skip(&key) {
-                continue;
+        // In key order, as the map iterates; once a member drops the object the rest
+        // are left alone (the object is gone anyway).
+        let mut outcome = Ok(());
+        map.retain(|key, value| {
+            if outcome.is_err() || skip(key) {
+                return true;
             }
-            if let Some(class) = self.key_class(&key) {
-                let action = self.scrub.policy.action_for(class);
-                let hidden = join_hidden_key(path);
-                if action == Action::Drop {
-                    return Err(self.drop_for(&hidden, class, action));
+            match self.scrub_member(key, value, path, depth) {
+                Ok(Fate::Keep) => true,
+                Ok(Fate::Remove) => {
+                    self.changed = true;
+                    false
                 }
-                self.record(&hidden, class, Action::Redact);
-                map.remove(&key);
-                continue;
-            }
-            let Some(value) = map.get_mut(&key) else {
-                continue;
-            };
-            let child = join_key(path, &key);
-            if is_ref_key(&key) && is_identifier_value(value) {
-                if let Fate::Remove = self.scrub_identifiers(value, &child) {
-                    map.remove(&key);
+                Err(reason) => {
+                    outcome = Err(reason);
+                    true
                 }
-                continue;
             }
-            if let Fate::Remove = self.scrub_value(value, &child, depth.saturating_add(1))? {
-                map.remove(&key);
-            }
-        }
+        });
+        outcome?;
         Ok(if map.is_empty() && !was_empty {
             Fate::Remove
         } else {
             Fate::Keep
         })
+    }
+
+    /// One member of an object: a sensitive key goes with its value; references are
+    /// checked as identifiers; anything else is scrubbed.
+    fn scrub_member(
+        &mut self,
+        key: &str,
+        value: &mut Value,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<Fate, DropReason> {
+        if let Some(class) = self.key_class(key) {
+            let action = self.scrub.policy.action_for(class);
+            let hidden = path.hidden();
+            if action == Action::Drop {
+                return Err(self.drop_for(&hidden, class, action));
+            }
+            self.record(&hidden, class, Action::Redact);
+            return Ok(Fate::Remove);
+        }
+        let child = path.key(key);
+        if is_ref_key(key) && is_identifier_value(value) {
+            return Ok(self.scrub_identifiers(value, &child));
+        }
+        self.scrub_value(value, &child, depth.saturating_add(1))
     }
 
     fn key_class(&self, key: &str) -> Option<Class> {
@@ -234,7 +264,7 @@ impl<'s, 'l> Walker<'s, 'l> {
     fn scrub_value(
         &mut self,
         value: &mut Value,
-        path: &str,
+        path: &Path<'_>,
         depth: usize,
     ) -> Result<Fate, DropReason> {
         if depth > MAX_WALK_DEPTH {
@@ -245,18 +275,22 @@ impl<'s, 'l> Walker<'s, 'l> {
         match value {
             Value::String(s) => {
                 let scan = self.scrub.scan(s, Mode::Free, self.orgs_allowed);
-                for (class, action) in &scan.hits {
-                    self.record(path, *class, *action);
-                }
-                match scan.fatal {
-                    Some(Fatal::DropObject(class)) | Some(Fatal::RemoveField(class)) => {
-                        let action = self.scrub.policy.action_for(class);
-                        return Err(self.drop_for(path, class, action));
+                if !scan.hits.is_empty() || scan.fatal.is_some() {
+                    let path = path.render();
+                    for (class, action) in &scan.hits {
+                        self.record(&path, *class, *action);
                     }
-                    None => {}
+                    match scan.fatal {
+                        Some(Fatal::DropObject(class)) | Some(Fatal::RemoveField(class)) => {
+                            let action = self.scrub.policy.action_for(class);
+                            return Err(self.drop_for(&path, class, action));
+                        }
+                        None => {}
+                    }
                 }
                 if let Some(text) = scan.text {
                     *s = text;
+                    self.changed = true;
                 }
                 Ok(Fate::Keep)
             }
@@ -264,7 +298,7 @@ impl<'s, 'l> Walker<'s, 'l> {
                 let was_empty = items.is_empty();
                 let mut remove = Vec::new();
                 for (i, item) in items.iter_mut().enumerate() {
-                    let item_path = join_index(path, i);
+                    let item_path = path.index(i);
                     if let Fate::Remove =
                         self.scrub_value(item, &item_path, depth.saturating_add(1))?
                     {
@@ -274,6 +308,7 @@ impl<'s, 'l> Walker<'s, 'l> {
                 for i in remove.into_iter().rev() {
                     if i < items.len() {
                         items.remove(i);
+                        self.changed = true;
                     }
                 }
                 Ok(if items.is_empty() && !was_empty {
@@ -294,28 +329,30 @@ impl<'s, 'l> Walker<'s, 'l> {
     pub fn scrub_external_references(
         &mut self,
         map: &mut Map<String, Value>,
-        path: &str,
+        path: &Path<'_>,
     ) -> Result<(), DropReason> {
-        let base = join_key(path, "external_references");
+        let base = path.key("external_references");
         let Some(Value::Array(list)) = map.get_mut("external_references") else {
             return Ok(());
         };
         let items = std::mem::take(list);
         let mut keep = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
-            let path = join_index(&base, i);
+            let path = base.index(i);
             let Value::Object(mut entry) = item else {
                 keep.push(item);
                 continue;
             };
             if let Some(Value::String(url)) = entry.get("url") {
-                let url_path = join_key(&path, "url");
+                let url_path = path.key("url");
                 match self.typed_scan_value(url, &url_path)? {
                     Some(Some(new)) => {
                         entry.insert("url".to_owned(), Value::String(new));
+                        self.changed = true;
                     }
                     Some(None) => {
                         entry.remove("url");
+                        self.changed = true;
                     }
                     None => {}
                 }
@@ -328,11 +365,14 @@ impl<'s, 'l> Walker<'s, 'l> {
                 keep.push(Value::Object(entry));
             } else {
                 let class = self.last_class().unwrap_or(Class::Canary);
-                self.record(&path, class, Action::Redact);
+                self.record_at(&path, class, Action::Redact);
+                self.changed = true;
             }
         }
+        // The list was taken out to be rebuilt; put back as it was, it is no change.
         if keep.is_empty() {
             map.remove("external_references");
+            self.changed = true;
         } else if let Some(Value::Array(list)) = map.get_mut("external_references") {
             *list = keep;
         }
@@ -344,14 +384,18 @@ impl<'s, 'l> Walker<'s, 'l> {
     pub fn typed_scan_value(
         &mut self,
         value: &str,
-        path: &str,
+        path: &Path<'_>,
     ) -> Result<Option<Option<String>>, DropReason> {
         let scan = self.scrub.scan(value, Mode::Typed, self.orgs_allowed);
+        if scan.hits.is_empty() && scan.fatal.is_none() {
+            return Ok(scan.text.map(Some));
+        }
+        let path = path.render();
         for (class, action) in &scan.hits {
-            self.record(path, *class, *action);
+            self.record(&path, *class, *action);
         }
         match scan.fatal {
-            Some(Fatal::DropObject(class)) => Err(self.drop_for(path, class, Action::Drop)),
+            Some(Fatal::DropObject(class)) => Err(self.drop_for(&path, class, Action::Drop)),
             Some(Fatal::RemoveField(_)) => Ok(Some(None)),
             None => Ok(scan.text.map(Some)),
         }

@@ -29,7 +29,7 @@ pub fn check_type_name(name: &str) -> Result<(), NameError> {
             "type name {name:?} must start with a letter and not end with '-'"
         )));
     }
-    if name.contains("--") {
+    if double_hyphen(name).is_some() {
         return Err(NameError(format!(
             "type name {name:?} must not contain \"--\""
         )));
@@ -37,10 +37,18 @@ pub fn check_type_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// Where the first `--` in `s` starts (a byte scan: cheaper than a substring search on
+/// these short strings).
+fn double_hyphen(s: &str) -> Option<usize> {
+    s.as_bytes().windows(2).position(|w| w == b"--")
+}
+
 /// Split and check a STIX identifier `<type>--<UUID>`; returns the type part.
 /// The UUID must be RFC 4122/9562 form: 8-4-4-4-12 hex digits, version 1–8, variant `10xx`.
 pub fn check_identifier(id: &str) -> Result<&str, NameError> {
-    let Some((object_type, uuid)) = id.split_once("--") else {
+    let split =
+        double_hyphen(id).and_then(|at| Some((id.get(..at)?, id.get(at.checked_add(2)?..)?)));
+    let Some((object_type, uuid)) = split else {
         return Err(NameError(format!(
             "{id:?} is not an identifier of the form <type>--<UUID>"
         )));

@@ -6,12 +6,13 @@
 use serde_json::Value;
 
 use super::fields::{
-    as_dictionary, as_hashes, as_identifier, as_identifier_list, as_list, as_object, as_str,
-    as_string_list, at, join, opt_bool, opt_int_in, opt_str, opt_timestamp, ordered, required,
+    as_dictionary, as_hashes, as_identifier, as_identifier_list, as_list, as_object, as_str, at,
+    check_string_list, in_order, join, opt_bool, opt_int_in, opt_str, opt_timestamp, required,
     violation, Check, Obj,
 };
 use super::markings;
 use crate::stix::ident;
+use crate::stix::timestamp::Timestamp;
 use crate::stix::types::Category;
 
 /// Check the common rules for an object of `object_type` in `category`.
@@ -26,7 +27,7 @@ pub(crate) fn check(map: &Obj, object_type: &str, category: Category) -> Check {
     }
     opt_bool(map, "revoked")?;
     if let Some(v) = map.get("labels") {
-        as_string_list(v, "labels")?;
+        check_string_list(v, "labels")?;
     }
     opt_int_in(map, "confidence", 0, 100)?;
     if let Some(lang) = opt_str(map, "", "lang")? {
@@ -89,19 +90,29 @@ fn check_created_modified(map: &Obj, object_type: &str, category: Category) -> C
         // SCOs do not define these properties; any that appear are kept untouched.
         return Ok(());
     }
-    for (name, needed) in [("created", need_created), ("modified", need_modified)] {
-        match opt_timestamp(map, name)? {
-            None if needed => return Err(violation(name, "required property is missing")),
-            Some(ts) if ts.precision() < 3 => {
-                return Err(violation(
-                    name,
-                    "must be precise to at least the millisecond (e.g. .000Z)",
-                ));
-            }
-            _ => {}
-        }
+    let created = version_time(map, "created", need_created)?;
+    let modified = version_time(map, "modified", need_modified)?;
+    // `ordered(map, "created", "modified", false)` on the times already parsed.
+    in_order(
+        created.as_ref(),
+        modified.as_ref(),
+        "created",
+        "modified",
+        false,
+    )
+}
+
+/// `created` or `modified`: present if `needed`, precise to the millisecond.
+fn version_time(map: &Obj, name: &str, needed: bool) -> Check<Option<Timestamp>> {
+    let ts = opt_timestamp(map, name)?;
+    match &ts {
+        None if needed => Err(violation(name, "required property is missing")),
+        Some(ts) if ts.precision() < 3 => Err(violation(
+            name,
+            "must be precise to at least the millisecond (e.g. .000Z)",
+        )),
+        _ => Ok(ts),
     }
-    ordered(map, "created", "modified", false)
 }
 
 /// Naming conventions (§2.9, §2.1, §2.5): `*_ref` holds an identifier, `*_refs` a non-empty

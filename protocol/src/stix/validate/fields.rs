@@ -71,23 +71,33 @@ pub(crate) fn as_str<'a>(value: &'a Value, path: &str) -> Check<&'a str> {
 /// An optional string property.
 pub(crate) fn opt_str<'a>(map: &'a Obj, path: &str, name: &str) -> Check<Option<&'a str>> {
     map.get(name)
-        .map(|v| as_str(v, &join(path, name)))
+        .map(|v| str_at(v, || join(path, name)))
         .transpose()
 }
 
 /// A required string property.
 pub(crate) fn req_str<'a>(map: &'a Obj, path: &str, name: &str) -> Check<&'a str> {
-    as_str(required(map, path, name)?, &join(path, name))
+    str_at(required(map, path, name)?, || join(path, name))
+}
+
+/// [`as_str`] with the path written out only for a violation.
+fn str_at(value: &Value, path: impl FnOnce() -> String) -> Check<&str> {
+    match value.as_str() {
+        Some(s) => Ok(s),
+        None => as_str(value, &path()),
+    }
 }
 
 /// An optional boolean property.
 pub(crate) fn opt_bool(map: &Obj, name: &str) -> Check<Option<bool>> {
-    map.get(name)
-        .map(|v| {
-            v.as_bool()
-                .ok_or_else(|| violation(name, format!("expected a boolean, found {}", kind(v))))
-        })
-        .transpose()
+    map.get(name).map(|v| as_bool(v, name)).transpose()
+}
+
+/// A value that must be a boolean.
+pub(crate) fn as_bool(value: &Value, path: &str) -> Check<bool> {
+    value
+        .as_bool()
+        .ok_or_else(|| violation(path, format!("expected a boolean, found {}", kind(value))))
 }
 
 /// An optional integer property within `lo..=hi`.
@@ -137,7 +147,19 @@ pub(crate) fn opt_timestamp(map: &Obj, name: &str) -> Check<Option<Timestamp>> {
 
 /// `later` must not precede `earlier` (or must strictly follow it when `strict`).
 pub(crate) fn ordered(map: &Obj, earlier: &str, later: &str, strict: bool) -> Check {
-    if let (Some(a), Some(b)) = (opt_timestamp(map, earlier)?, opt_timestamp(map, later)?) {
+    let (a, b) = (opt_timestamp(map, earlier)?, opt_timestamp(map, later)?);
+    in_order(a.as_ref(), b.as_ref(), earlier, later, strict)
+}
+
+/// [`ordered`] for times already parsed.
+pub(crate) fn in_order(
+    a: Option<&Timestamp>,
+    b: Option<&Timestamp>,
+    earlier: &str,
+    later: &str,
+    strict: bool,
+) -> Check {
+    if let (Some(a), Some(b)) = (a, b) {
         let bad = if strict { b <= a } else { b < a };
         if bad {
             let relation = if strict {
@@ -149,6 +171,12 @@ pub(crate) fn ordered(map: &Obj, earlier: &str, later: &str, strict: bool) -> Ch
         }
     }
     Ok(())
+}
+
+/// What [`as_identifier`] returns when it accepts `value` (`None` when it does not).
+fn identifier_type<'a>(value: &'a Value, allowed: &[&str]) -> Option<&'a str> {
+    let object_type = ident::check_identifier(value.as_str()?).ok()?;
+    (allowed.is_empty() || allowed.contains(&object_type)).then_some(object_type)
 }
 
 /// A value that must be an identifier, optionally of one of `allowed` types. Returns its type.
@@ -201,14 +229,24 @@ pub(crate) fn as_string_list<'a>(value: &'a Value, path: &str) -> Check<Vec<&'a 
     as_list(value, path)?
         .iter()
         .enumerate()
-        .map(|(i, v)| as_str(v, &at(path, i)))
+        .map(|(i, v)| str_at(v, || at(path, i)))
         .collect()
+}
+
+/// [`as_string_list`] without collecting the strings.
+pub(crate) fn check_string_list(value: &Value, path: &str) -> Check {
+    for (i, v) in as_list(value, path)?.iter().enumerate() {
+        str_at(v, || at(path, i))?;
+    }
+    Ok(())
 }
 
 /// A value that must be a non-empty list of identifiers of `allowed` types (any if empty).
 pub(crate) fn as_identifier_list(value: &Value, path: &str, allowed: &[&str]) -> Check {
     for (i, v) in as_list(value, path)?.iter().enumerate() {
-        as_identifier(v, &at(path, i), allowed)?;
+        if identifier_type(v, allowed).is_none() {
+            as_identifier(v, &at(path, i), allowed)?;
+        }
     }
     Ok(())
 }
@@ -235,6 +273,9 @@ pub(crate) fn as_dictionary<'a>(value: &'a Value, path: &str) -> Check<&'a Obj> 
 /// A hashes dictionary: valid keys, every value a non-empty string.
 pub(crate) fn as_hashes(value: &Value, path: &str) -> Check {
     for (algorithm, digest) in as_dictionary(value, path)? {
+        if digest.as_str().is_some_and(|d| !d.is_empty()) {
+            continue;
+        }
         let p = join(path, algorithm);
         if as_str(digest, &p)?.is_empty() {
             return Err(violation(p, "hash values must not be empty"));

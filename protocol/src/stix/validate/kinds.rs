@@ -5,10 +5,11 @@
 use serde_json::Value;
 
 use super::fields::{
-    as_dictionary, as_hashes, as_identifier, as_identifier_in, as_list, as_object, as_string_list,
-    at, join, opt_bool, opt_int_in, opt_number_in, opt_str, opt_timestamp, ordered, req_str,
-    required, violation, Check, Obj,
+    as_bool, as_dictionary, as_hashes, as_identifier_in, as_identifier_list, as_list, as_object,
+    as_str, as_timestamp, at, check_string_list, join, opt_bool, opt_int_in, opt_number_in,
+    ordered, req_str, required, violation, Check, Obj,
 };
+use super::lookup::Names;
 use super::markings;
 use crate::stix::pattern;
 use crate::stix::types::{self, Category};
@@ -44,26 +45,28 @@ pub(crate) fn check(map: &Obj, object_type: &str, category: Category) -> Check {
 
 /// Types of the properties STIX defines with one meaning across known types.
 fn check_property_types(map: &Obj, category: Category) -> Check {
+    static TIMESTAMPS: Names = Names::new(types::TIMESTAMP_PROPERTIES);
+    static STRING_LISTS: Names = Names::new(types::STRING_LIST_PROPERTIES);
+    static STRINGS: Names = Names::new(types::STRING_PROPERTIES);
+    static BOOLEANS: Names = Names::new(types::BOOLEAN_PROPERTIES);
     if category != Category::Observable {
-        for name in types::TIMESTAMP_PROPERTIES {
-            opt_timestamp(map, name)?;
+        for (name, v) in TIMESTAMPS.members(map) {
+            as_timestamp(v, name)?;
         }
-        for name in types::STRING_LIST_PROPERTIES {
-            if let Some(v) = map.get(*name) {
-                as_string_list(v, name)?;
-            }
+        for (name, v) in STRING_LISTS.members(map) {
+            check_string_list(v, name)?;
         }
         if let Some(v) = map.get("kill_chain_phases") {
             kill_chain_phases(v)?;
         }
     } else if let Some(v) = map.get("protocols") {
-        as_string_list(v, "protocols")?;
+        check_string_list(v, "protocols")?;
     }
-    for name in types::STRING_PROPERTIES {
-        opt_str(map, "", name)?;
+    for (name, v) in STRINGS.members(map) {
+        as_str(v, name)?;
     }
-    for name in types::BOOLEAN_PROPERTIES {
-        opt_bool(map, name)?;
+    for (name, v) in BOOLEANS.members(map) {
+        as_bool(v, name)?;
     }
     if let Some(v) = map.get("hashes") {
         as_hashes(v, "hashes")?;
@@ -278,8 +281,5 @@ fn one_of(map: &Obj, names: &[&str]) -> Check {
 }
 
 fn identifier_list(value: &Value, path: &str, allowed: &[&str]) -> Check {
-    for (i, item) in as_list(value, path)?.iter().enumerate() {
-        as_identifier(item, &at(path, i), allowed)?;
-    }
-    Ok(())
+    as_identifier_list(value, path, allowed)
 }

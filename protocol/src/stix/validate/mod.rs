@@ -5,6 +5,7 @@
 mod common;
 pub(crate) mod fields;
 mod kinds;
+mod lookup;
 mod markings;
 
 use serde_json::Value;
