@@ -17,6 +17,13 @@ for _ in $(seq 1 100); do grep -q "shoal node ready" "$LOG" && break; sleep 0.1;
 grep "shoal node ready" "$LOG"
 echo; echo "== publish node/tests/data/poison-ivy.json"
 $B publish --data-dir "$DIR" node/tests/data/poison-ivy.json || true
+echo; echo "== dry run: a bundle full of internal addresses (nothing is logged)"
+OUT=$(mktemp)
+$B publish --data-dir "$DIR" --dry-run protocol/tests/data/desensitize/lateral-movement.json >"$OUT" 2>&1 || true
+sed -n '/change(s) by desensitization/,/objects as they would be signed/p' "$OUT" | head -n 15
+rm -f "$OUT"
+echo; echo "== privacy budget"
+$B budget --data-dir "$DIR"
 sleep 1.2   # let the node sign a checkpoint covering the new entries
 echo; echo "== signed checkpoint"
 $B ledger --data-dir "$DIR" checkpoint

@@ -121,7 +121,10 @@ pub(super) async fn run(
                 "  #{} {} at {}: {} → {}",
                 c.get("position").and_then(|v| v.as_u64()).unwrap_or(0),
                 c.get("object").and_then(|v| v.as_str()).unwrap_or("?"),
-                c.get("path").and_then(|v| v.as_str()).unwrap_or("?"),
+                c.get("path")
+                    .and_then(|v| v.as_str())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or("(whole object)"),
                 c.get("class").and_then(|v| v.as_str()).unwrap_or("?"),
                 c.get("action").and_then(|v| v.as_str()).unwrap_or("?"),
             );
