@@ -2,6 +2,9 @@
 //! checkpoints (never two for one size), reopen, and verification that catches
 //! tampering with entries, hashes and checkpoints.
 
+mod common;
+
+use common::note_item as item;
 use shoal_crypto::merkle::{self, SubtreeSource};
 use shoal_crypto::{Checkpoint, NodeKey};
 use shoal_node::ledger::verify::verify_store;
@@ -10,18 +13,6 @@ use shoal_node::store::{Store, WriteBatch};
 use shoal_protocol::Tlp;
 
 const MAX: usize = 1 << 20;
-
-fn item(n: u64) -> AppendRequest {
-    let obj = format!(r#"{{"id":"note--{n}","type":"note"}}"#).into_bytes();
-    AppendRequest {
-        object_digest: shoal_crypto::hash::sha256(&obj),
-        object: obj,
-        tlp: Tlp::Green,
-        community: "test".into(),
-        published_at: 1_700_000_000,
-        extensions: Vec::new(),
-    }
-}
 
 fn open(dir: &std::path::Path) -> (Store, Ledger, NodeKey) {
     let store = Store::open(dir, 8).unwrap();

@@ -2,25 +2,15 @@
 //! most once per interval while the log grows (plus one at shutdown), and the final
 //! checkpoint covers every acknowledged item.
 
+mod common;
+
+use common::note_item as item;
 use std::time::{Duration, Instant};
 
 use shoal_crypto::NodeKey;
 use shoal_node::ledger::writer::{spawn, WriterConfig};
-use shoal_node::ledger::{AppendRequest, ItemResult, Ledger};
+use shoal_node::ledger::{ItemResult, Ledger};
 use shoal_node::store::Store;
-use shoal_protocol::Tlp;
-
-fn item(n: u64) -> AppendRequest {
-    let obj = format!(r#"{{"id":"note--{n}","type":"note"}}"#).into_bytes();
-    AppendRequest {
-        object_digest: shoal_crypto::hash::sha256(&obj),
-        object: obj,
-        tlp: Tlp::Green,
-        community: "test".into(),
-        published_at: 0,
-        extensions: Vec::new(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkpoints_are_rate_limited_and_cover_everything_at_shutdown() {

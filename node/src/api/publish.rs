@@ -46,16 +46,8 @@ pub async fn publish(
         .get("community")
         .cloned()
         .unwrap_or_else(|| st.community.clone());
-    if community.is_empty()
-        || community.len() > 64
-        || !community
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(ApiError::bad_request(format!(
-            "community {community:?} must be 1 to 64 of [a-z0-9._-]"
-        )));
-    }
+    shoal_protocol::envelope::check_community(&community)
+        .map_err(|e| ApiError::bad_request(format!("`community`: {e}")))?;
     let default_tlp = match q.get("tlp") {
         Some(t) => t
             .parse::<Tlp>()

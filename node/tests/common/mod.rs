@@ -267,3 +267,16 @@ pub fn sighting(n: u64, count: u64) -> serde_json::Value {
         "sighting_of_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
     })
 }
+
+/// A small logged item (`note--<n>`) for tests that drive the ledger directly.
+pub fn note_item(n: u64) -> shoal_node::ledger::AppendRequest {
+    let obj = format!(r#"{{"id":"note--{n}","type":"note"}}"#).into_bytes();
+    shoal_node::ledger::AppendRequest {
+        object_digest: shoal_crypto::hash::sha256(&obj),
+        object: obj,
+        tlp: shoal_protocol::Tlp::Green,
+        community: "test".into(),
+        published_at: 1_700_000_000,
+        extensions: Vec::new(),
+    }
+}

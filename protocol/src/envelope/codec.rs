@@ -143,7 +143,7 @@ fn check_object(object: &[u8]) -> Result<(), EnvelopeError> {
 }
 
 /// Community names: 1..=64 bytes of `[a-z0-9._-]` (UTF-8 checked first).
-fn check_community(bytes: &[u8]) -> Result<(), EnvelopeError> {
+pub(super) fn check_community(bytes: &[u8]) -> Result<(), EnvelopeError> {
     if bytes.is_empty() {
         return Err(EnvelopeError::EmptyCommunity);
     }

@@ -214,6 +214,12 @@ fn verify_signed(
         })
 }
 
+/// Whether `name` is a valid community name (1 to 64 of `[a-z0-9._-]`): the one rule
+/// envelopes enforce, for callers that want to refuse a name before building one.
+pub fn check_community(name: &str) -> Result<(), EnvelopeError> {
+    codec::check_community(name.as_bytes())
+}
+
 /// Truncate a unix time to `granularity_secs` (0 or 1 = unchanged).
 pub fn coarse_time(unix_secs: u64, granularity_secs: u64) -> u64 {
     if granularity_secs <= 1 {
