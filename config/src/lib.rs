@@ -9,7 +9,7 @@ mod privacy;
 mod validate;
 
 pub use model::{
-    ApiConfig, Config, EnvelopeConfig, LedgerConfig, NodeConfig, P2pConfig, PublishConfig, Role,
+    ApiConfig, Config, EnvelopeConfig, LedgerConfig, NetworkConfig, NodeConfig, PublishConfig, Role,
 };
 pub use privacy::{parse_duration, ActionName, DesensitizeConfig, DpConfig, PrivacyConfig};
 

@@ -12,8 +12,8 @@ pub struct Config {
     pub node: NodeConfig,
     /// `[api]`: the local HTTP API.
     pub api: ApiConfig,
-    /// `[p2p]`: peer-to-peer networking (used once networking lands).
-    pub p2p: P2pConfig,
+    /// `[network]`: the libp2p peer network, admission trust roots and sync.
+    pub network: NetworkConfig,
     /// `[ledger]`: the append-only Merkle ledger.
     pub ledger: LedgerConfig,
     /// `[envelope]`: limits and coarsening of signed envelopes.
@@ -107,24 +107,70 @@ impl Default for ApiConfig {
     }
 }
 
-/// `[p2p]`
+/// `[network]`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct P2pConfig {
+pub struct NetworkConfig {
+    /// Run the peer network at all. Default true; false keeps the node standalone
+    /// (publishing into its own ledger only).
+    pub enabled: bool,
     /// libp2p listen multiaddrs. Default `/ip4/0.0.0.0/tcp/7342` and `/ip4/0.0.0.0/udp/7342/quic-v1`.
+    /// Empty: the node only dials out (reachable through an anchor's relay).
     pub listen: Vec<String>,
-    /// Bootstrap peers (multiaddrs with `/p2p/<peer-id>`); anchors by default. Default none.
+    /// Bootstrap peers, multiaddrs ending in `/p2p/<peer-id>`: normally the anchors. Default none.
     pub bootstrap: Vec<String>,
+    /// Addresses to advertise in addition to the observed ones (e.g. a port forward). Default none.
+    pub external_addresses: Vec<String>,
+    /// Trust roots: C2SP verifier keys (`shoal id` prints them) of the anchors whose
+    /// admission certificates this node accepts. Default none.
+    pub trust_anchors: Vec<String>,
+    /// Admission certificate chain file, relative to the data directory. Default `admission.json`.
+    pub admission_file: String,
+    /// Serve as a relay v2 for members behind NAT. Default: on for anchors, off for members.
+    pub relay_server: Option<bool>,
+    /// Reserve a relay slot on every bootstrap anchor (so peers can reach this node through
+    /// it when it has no reachable address). Default true.
+    pub use_relays: bool,
+    /// Most established connections in total. Default 256.
+    pub max_connections: u32,
+    /// Most established connections per peer. Default 2.
+    pub max_connections_per_peer: u32,
+    /// Gossipsub mesh degree D. Default 6.
+    pub mesh_n: usize,
+    /// Gossipsub heartbeat in milliseconds. Default 700.
+    pub heartbeat_ms: u64,
+    /// Anti-entropy: ask a peer for its checkpoints this often, in milliseconds. Default 5000.
+    pub sync_interval_ms: u64,
+    /// Most leaves requested in one sync request. Default 2048.
+    pub sync_batch: u64,
+    /// A sync request not answered within this many milliseconds is retried elsewhere. Default 15000.
+    pub sync_timeout_ms: u64,
+    /// Most sync requests in flight at once. Default 8.
+    pub sync_parallel: usize,
 }
 
-impl Default for P2pConfig {
+impl Default for NetworkConfig {
     fn default() -> Self {
         Self {
+            enabled: true,
             listen: vec![
                 "/ip4/0.0.0.0/tcp/7342".into(),
                 "/ip4/0.0.0.0/udp/7342/quic-v1".into(),
             ],
             bootstrap: Vec::new(),
+            external_addresses: Vec::new(),
+            trust_anchors: Vec::new(),
+            admission_file: "admission.json".into(),
+            relay_server: None,
+            use_relays: true,
+            max_connections: 256,
+            max_connections_per_peer: 2,
+            mesh_n: 6,
+            heartbeat_ms: 700,
+            sync_interval_ms: 5000,
+            sync_batch: 2048,
+            sync_timeout_ms: 15_000,
+            sync_parallel: 8,
         }
     }
 }
@@ -177,7 +223,8 @@ impl Default for EnvelopeConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PublishConfig {
-    /// Community an item is published to when none is given. Default `default`.
+    /// Community an item is published to when none is given. Default empty: the node's
+    /// first admitted community (`default` while the node holds no admission certificate).
     pub community: String,
     /// TLP applied to objects without a TLP marking: clear, green or amber. Default `amber`.
     pub default_tlp: String,
@@ -186,7 +233,7 @@ pub struct PublishConfig {
 impl Default for PublishConfig {
     fn default() -> Self {
         Self {
-            community: "default".into(),
+            community: String::new(),
             default_tlp: "amber".into(),
         }
     }

@@ -48,25 +48,7 @@ pub(crate) fn check(cfg: &Config) -> Check {
     if !(1..=65536).contains(&cfg.api.max_concurrent_requests) {
         return fail("api.max_concurrent_requests", "must be between 1 and 65536");
     }
-    for (i, addr) in cfg
-        .p2p
-        .listen
-        .iter()
-        .chain(cfg.p2p.bootstrap.iter())
-        .enumerate()
-    {
-        let key = if i < cfg.p2p.listen.len() {
-            "p2p.listen"
-        } else {
-            "p2p.bootstrap"
-        };
-        if !addr.starts_with('/') || addr.len() < 3 {
-            return fail(
-                key,
-                format!("{addr:?} is not a multiaddr (e.g. /ip4/127.0.0.1/tcp/7342)"),
-            );
-        }
-    }
+    check_network(cfg)?;
     let l = &cfg.ledger;
     if !(10..=3_600_000).contains(&l.checkpoint_interval_ms) {
         return fail(
@@ -94,12 +76,11 @@ pub(crate) fn check(cfg: &Config) -> Check {
         );
     }
     let p = &cfg.publish;
-    if p.community.is_empty()
-        || p.community.len() > 64
-        || !p
-            .community
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+    if !p.community.is_empty()
+        && (p.community.len() > 64
+            || !p.community.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+            }))
     {
         return fail(
             "publish.community",
@@ -122,6 +103,74 @@ pub(crate) fn check(cfg: &Config) -> Check {
         }
     }
     check_privacy(cfg)
+}
+
+fn check_network(cfg: &Config) -> Check {
+    let n = &cfg.network;
+    for (key, list) in [
+        ("network.listen", &n.listen),
+        ("network.bootstrap", &n.bootstrap),
+        ("network.external_addresses", &n.external_addresses),
+    ] {
+        for (i, addr) in list.iter().enumerate() {
+            if !addr.starts_with('/') || addr.len() < 3 || addr.contains(char::is_whitespace) {
+                return fail(
+                    &format!("{key}[{i}]"),
+                    format!("{addr:?} is not a multiaddr (e.g. /ip4/127.0.0.1/tcp/7342)"),
+                );
+            }
+        }
+    }
+    for (i, addr) in n.bootstrap.iter().enumerate() {
+        if !addr.contains("/p2p/") {
+            return fail(
+                &format!("network.bootstrap[{i}]"),
+                format!("{addr:?} must end in /p2p/<peer-id> (the anchor's `shoal id`)"),
+            );
+        }
+    }
+    for (i, vkey) in n.trust_anchors.iter().enumerate() {
+        if vkey.splitn(3, '+').count() != 3 {
+            return fail(
+                &format!("network.trust_anchors[{i}]"),
+                format!("{vkey:?} is not a verifier key (name+keyid+key, as `shoal id` prints)"),
+            );
+        }
+    }
+    if n.admission_file.is_empty() {
+        return fail("network.admission_file", "must not be empty");
+    }
+    if !(1..=100_000).contains(&n.max_connections) {
+        return fail("network.max_connections", "must be between 1 and 100000");
+    }
+    if !(1..=16).contains(&n.max_connections_per_peer) {
+        return fail(
+            "network.max_connections_per_peer",
+            "must be between 1 and 16",
+        );
+    }
+    if !(2..=64).contains(&n.mesh_n) {
+        return fail("network.mesh_n", "must be between 2 and 64");
+    }
+    if !(50..=60_000).contains(&n.heartbeat_ms) {
+        return fail("network.heartbeat_ms", "must be between 50 and 60000");
+    }
+    if !(100..=3_600_000).contains(&n.sync_interval_ms) {
+        return fail(
+            "network.sync_interval_ms",
+            "must be between 100 and 3600000",
+        );
+    }
+    if !(1..=4096).contains(&n.sync_batch) {
+        return fail("network.sync_batch", "must be between 1 and 4096");
+    }
+    if !(100..=600_000).contains(&n.sync_timeout_ms) {
+        return fail("network.sync_timeout_ms", "must be between 100 and 600000");
+    }
+    if !(1..=256).contains(&n.sync_parallel) {
+        return fail("network.sync_parallel", "must be between 1 and 256");
+    }
+    Ok(())
 }
 
 fn check_privacy(cfg: &Config) -> Check {

@@ -14,6 +14,7 @@ use crate::datadir::DataDir;
 use crate::ledger::reader::LedgerReader;
 use crate::ledger::writer::{self, WriterConfig};
 use crate::ledger::Ledger;
+use crate::net;
 use crate::privacy::{self, PrivacyEngine};
 use crate::publish::Publisher;
 use crate::store::Store;
@@ -25,6 +26,8 @@ pub struct Overrides {
     pub api_listen: Option<String>,
     /// `--p2p-listen` (repeatable).
     pub p2p_listen: Vec<String>,
+    /// `--bootstrap` (repeatable).
+    pub bootstrap: Vec<String>,
 }
 
 /// Seconds since the Unix epoch (0 if the clock is before 1970).
@@ -70,7 +73,10 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         dir.config.api.listen = a;
     }
     if !overrides.p2p_listen.is_empty() {
-        dir.config.p2p.listen = overrides.p2p_listen;
+        dir.config.network.listen = overrides.p2p_listen;
+    }
+    if !overrides.bootstrap.is_empty() {
+        dir.config.network.bootstrap = overrides.bootstrap;
     }
     dir.config
         .validate()
@@ -106,7 +112,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             queue_capacity: cfg.ledger.queue_capacity,
             checkpoint_interval: Duration::from_millis(cfg.ledger.checkpoint_interval_ms),
         },
-        shutdown_rx,
+        shutdown_rx.clone(),
     );
     let default_tlp: Tlp = cfg
         .publish
@@ -114,6 +120,24 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         .parse()
         .map_err(|_| anyhow::anyhow!("`publish.default_tlp` is not a TLP level"))?;
     let privacy = Arc::new(privacy_engine(&dir, &store, &key)?);
+    let (net, net_task) = if cfg.network.enabled {
+        let own_chain = dir.admission_chain()?;
+        let (h, t) = net::spawn(net::NetParams {
+            cfg: cfg.network.clone(),
+            role: cfg.node.role,
+            name: cfg.node.name.clone(),
+            key: key.clone(),
+            store: store.clone(),
+            max_envelope_bytes: cfg.envelope.max_bytes,
+            ledger_state: ledger_state.clone(),
+            own_chain,
+            shutdown: shutdown_rx.clone(),
+        })
+        .await?;
+        (h, Some(t))
+    } else {
+        (net::NetHandle::disabled(), None)
+    };
     let state = Arc::new(AppState {
         reader: LedgerReader::new(store.clone(), verifier),
         store: store.clone(),
@@ -126,6 +150,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         public_key: key.public(),
         token,
         community: cfg.publish.community.clone(),
+        net: net.clone(),
         default_tlp,
         time_granularity_secs: cfg.envelope.time_granularity_secs,
         max_envelope_bytes: cfg.envelope.max_bytes,
@@ -141,14 +166,43 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     let bound = listener.local_addr()?;
     std::fs::write(dir.api_addr_path(), format!("{bound}\n"))
         .with_context(|| format!("writing {}", dir.api_addr_path().display()))?;
-    tracing::info!(api = %bound, p2p = ?cfg.p2p.listen, "node ready");
+    // Wait briefly for the listeners so that the readiness line can name them.
+    let mut p2p = Vec::new();
+    for _ in 0..50 {
+        p2p = net.status().listen_addrs;
+        if !cfg.network.enabled || cfg.network.listen.is_empty() || !p2p.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let peer_id = key.public().peer_id()?;
+    std::fs::write(
+        dir.root.join("p2p.addr"),
+        p2p.iter()
+            .map(|a| format!("{a}/p2p/{peer_id}\n"))
+            .collect::<String>(),
+    )
+    .with_context(|| "writing p2p.addr")?;
+    tracing::info!(api = %bound, p2p = ?p2p, "node ready");
     // A machine-readable readiness line for scripts and tests.
-    println!("shoal node ready api={bound}");
+    println!(
+        "shoal node ready api={bound} peer={peer_id} p2p={}",
+        p2p.first()
+            .map(|a| format!("{a}/p2p/{peer_id}"))
+            .unwrap_or_default()
+    );
 
     let serve = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal());
     let served = serve.await;
     tracing::info!("shutting down: signing a last checkpoint and flushing the store");
     let _ = shutdown_tx.send(true);
+    if let Some(t) = net_task {
+        match t.await {
+            Ok(Err(e)) => tracing::error!(error = %e, "peer network failed"),
+            Err(e) => tracing::error!(error = %e, "peer network panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
     let writer_result = writer_task.await;
     let _ = std::fs::remove_file(dir.api_addr_path());
     tokio::task::spawn_blocking(move || store.flush()).await??;

@@ -57,6 +57,21 @@ impl DataDir {
         self.root.join(API_ADDR_FILE)
     }
 
+    /// Path of the installed admission certificate chain.
+    pub fn admission_path(&self) -> PathBuf {
+        self.root.join(&self.config.network.admission_file)
+    }
+
+    /// The installed admission chain's bytes (empty when none is installed).
+    pub fn admission_chain(&self) -> Result<Vec<u8>> {
+        let p = self.admission_path();
+        match fs::read(&p) {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", p.display())),
+        }
+    }
+
     /// Load the node key.
     pub fn load_key(&self) -> Result<NodeKey> {
         Ok(NodeKey::load(&self.key_path())?)
@@ -94,6 +109,10 @@ pub struct InitOptions {
     pub api_listen: Option<String>,
     /// libp2p listen addresses.
     pub p2p_listen: Vec<String>,
+    /// Trust roots (anchor verifier keys).
+    pub trust_anchors: Vec<String>,
+    /// Bootstrap peers.
+    pub bootstrap: Vec<String>,
 }
 
 /// `N` bytes from the operating system's secure random source.
@@ -131,8 +150,10 @@ pub fn init(root: &Path, opts: &InitOptions) -> Result<(DataDir, NodeKey)> {
     if let Some(a) = &opts.api_listen {
         config.api.listen = a.clone();
     }
+    config.network.trust_anchors = opts.trust_anchors.clone();
+    config.network.bootstrap = opts.bootstrap.clone();
     if !opts.p2p_listen.is_empty() {
-        config.p2p.listen = opts.p2p_listen.clone();
+        config.network.listen = opts.p2p_listen.clone();
     }
     config
         .validate()

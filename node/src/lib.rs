@@ -1,13 +1,17 @@
 //! The Shoal node: the only crate with tokio, sled and HTTP. It owns the embedded
-//! [`store`], the node's [`ledger`], the [`publish`] pipeline with its [`privacy`] engine, the HTTP [`api`], the
-//! [`daemon`] that runs them, and the [`cli`] behind the `shoal` binary.
+//! [`store`], the node's [`ledger`], the [`publish`] pipeline with its [`privacy`] engine,
+//! the HTTP [`api`], [`intel`] queries over items received from other publishers, the
+//! peer network [`net`], the [`daemon`] that runs them, and the [`cli`] behind the
+//! `shoal` binary.
 
 pub mod api;
 pub mod cli;
 pub mod client;
 pub mod daemon;
 pub mod datadir;
+pub mod intel;
 pub mod ledger;
+pub mod net;
 pub mod privacy;
 pub mod publish;
 pub mod store;

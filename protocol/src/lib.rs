@@ -22,13 +22,16 @@
     )
 )]
 
+pub mod admission;
 pub mod desensitize;
 pub mod dp;
 pub mod envelope;
 pub mod jcs;
 mod json;
 pub mod stix;
+pub mod sync;
 pub mod tlp;
+pub mod wire;
 
 pub use envelope::{
     coarse_time, Envelope, EnvelopeBody, EnvelopeError, Extension, ExtensionKind,

@@ -1,11 +1,16 @@
 //! The node's local HTTP API (axum): routing, bearer-token authentication, request
 //! limits and the JSON error shape `{"error": "...", "detail": ...}` shared by every
-//! endpoint. Handlers live in [`ledger`] and [`publish`].
+//! endpoint. Handlers live in [`ledger`], [`publish`], [`budget`], [`revocations`],
+//! [`intel`] (received items) and [`peers`] (network status).
 
 pub mod budget;
+pub mod community;
 pub mod error;
+pub mod intel;
 pub mod ledger;
+pub mod peers;
 pub mod publish;
+pub mod revocations;
 
 use std::sync::Arc;
 
@@ -39,8 +44,10 @@ pub struct AppState {
     pub public_key: PublicKey,
     /// The API token every request must present.
     pub token: String,
-    /// Default community of published items.
+    /// Default community of published items (empty: the first admitted community).
     pub community: String,
+    /// The peer network (status, admission).
+    pub net: crate::net::NetHandle,
     /// TLP of unmarked objects.
     pub default_tlp: Tlp,
     /// Publication time granularity.
@@ -60,6 +67,9 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .route("/api/v1/ledger/proof/{index}", get(ledger::proof))
         .route("/api/v1/ledger/consistency", get(ledger::consistency))
         .route("/api/v1/ledger/verify", post(ledger::verify))
+        .route("/api/v1/revocations", post(revocations::post))
+        .route("/api/v1/intel", get(intel::query))
+        .route("/api/v1/peers", get(peers::peers))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))

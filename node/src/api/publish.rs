@@ -42,12 +42,7 @@ pub async fn publish(
             ));
         }
     }
-    let community = q
-        .get("community")
-        .cloned()
-        .unwrap_or_else(|| st.community.clone());
-    shoal_protocol::envelope::check_community(&community)
-        .map_err(|e| ApiError::bad_request(format!("`community`: {e}")))?;
+    let community = super::community::choose(&st, q.get("community").map(String::as_str))?;
     let default_tlp = match q.get("tlp") {
         Some(t) => t
             .parse::<Tlp>()

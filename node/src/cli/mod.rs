@@ -1,11 +1,15 @@
 //! The `shoal` command line: argument definitions (clap) and dispatch to the
 //! subcommands in this module's files.
 
+mod admission;
 mod budget;
+mod demo;
 mod id;
 mod init;
 mod ledger;
+mod peers;
 mod publish;
+mod query;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,9 +64,17 @@ pub enum Command {
         /// HTTP API listen address (default 127.0.0.1:7341).
         #[arg(long, value_name = "ADDR")]
         api_listen: Option<String>,
-        /// libp2p listen multiaddr (repeatable).
+        /// libp2p listen multiaddr (repeatable; default /ip4/0.0.0.0/tcp/7342 and
+        /// /ip4/0.0.0.0/udp/7342/quic-v1).
         #[arg(long, value_name = "MULTIADDR")]
         p2p_listen: Vec<String>,
+        /// Trust root: an anchor's verifier key as printed by its `shoal id` (repeatable).
+        /// Admission certificates must chain to one of these.
+        #[arg(long, value_name = "VKEY")]
+        trust_anchor: Vec<String>,
+        /// Bootstrap peer, a multiaddr ending in /p2p/<peer-id> (repeatable); normally anchors.
+        #[arg(long, value_name = "MULTIADDR")]
+        bootstrap: Vec<String>,
     },
     /// Run the node daemon (HTTP API on loopback by default) until SIGTERM or Ctrl-C.
     Node {
@@ -72,9 +84,13 @@ pub enum Command {
         /// is printed and written to DIR/api.addr).
         #[arg(long, value_name = "ADDR")]
         api_listen: Option<String>,
-        /// Override `p2p.listen` for this run (repeatable).
+        /// Override `network.listen` for this run (repeatable; e.g. /ip4/127.0.0.1/tcp/0).
         #[arg(long, value_name = "MULTIADDR")]
         p2p_listen: Vec<String>,
+        /// Override `network.bootstrap` for this run: a multiaddr ending in /p2p/<peer-id>
+        /// (repeatable).
+        #[arg(long, value_name = "MULTIADDR")]
+        bootstrap: Vec<String>,
     },
     /// Print the node's peer id, public key and C2SP verifier key.
     Id {
@@ -116,6 +132,79 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a real local network in one command: one anchor and several members as
+    /// separate node processes on 127.0.0.1 (each with its own store in a temporary
+    /// directory), admit the members, publish realistic sample intel full of internal
+    /// data, and show what was removed, what each node received and the proofs verifying.
+    Demo {
+        /// Number of members.
+        #[arg(long, default_value_t = 3)]
+        members: usize,
+        /// Create the nodes under DIR (must be empty or absent) instead of a temporary directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Leave the nodes running and print their API addresses and tokens.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Admission to the network: members write a request, anchors issue certificate
+    /// chains for some of their communities (and revoke them), members install them.
+    Admission {
+        #[command(subcommand)]
+        action: AdmissionAction,
+    },
+    /// Search the intel received from other publishers (through the running node, or
+    /// directly from the store when the node is stopped). Every filter given must match;
+    /// items are listed by publisher and ledger index, one per line:
+    /// `<published>  <type>  <tlp>/<community>  <publisher>#<index>  <pattern|value|name>`.
+    ///
+    /// Examples:
+    ///   shoal query --data-dir n1 --type indicator --since 2026-11-26
+    ///   shoal query --data-dir n1 --value 198.51.100.7
+    ///   shoal query --data-dir n1 --publisher 12D3KooW... --community energy --json
+    #[command(verbatim_doc_comment)]
+    Query {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Only objects of this STIX type (indicator, ipv4-addr, malware, ...).
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Only objects whose JSON contains this text, ignoring case: matches indicator
+        /// patterns, observable values (IPs, domains, URLs, hashes), names.
+        #[arg(long, value_name = "TEXT")]
+        value: Option<String>,
+        /// Only items published at or after TIME: unix seconds, RFC 3339
+        /// (2026-11-26T00:00:00Z, 2026-11-26T09:00:00+09:00) or a date (2026-11-26, UTC).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only items of this publisher: its peer id or 64-hex public key.
+        #[arg(long, value_name = "ID")]
+        publisher: Option<String>,
+        /// Only items shared in this community.
+        #[arg(long, value_name = "NAME")]
+        community: Option<String>,
+        /// Most items to list (1 to 10000); when more match, the cursor to continue
+        /// from is printed on stderr.
+        #[arg(long, value_name = "N", default_value_t = crate::intel::DEFAULT_LIMIT)]
+        limit: usize,
+        /// Continue after this cursor (printed when a listing stops at --limit).
+        #[arg(long, value_name = "CURSOR")]
+        after: Option<String>,
+        /// Print JSON `{"count", "items", "next"}` (as GET /api/v1/intel) instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the peer network as the running node sees it: its peer id, admission,
+    /// listen addresses, NAT status and relay reservations, the connected peers (name,
+    /// role, communities, penalty score, relayed or not), offence counters and the
+    /// publishers' logs it replicates (verified/known size). Needs the node running.
+    Peers {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Print the node's JSON status (as GET /api/v1/peers) instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect and verify the node's ledger (through the running node, or directly from
     /// the store when the node is stopped).
     Ledger {
@@ -123,6 +212,62 @@ pub enum Command {
         dir: DataDirArg,
         #[command(subcommand)]
         action: LedgerAction,
+    },
+}
+
+/// `shoal admission` actions.
+#[derive(Debug, Subcommand)]
+pub enum AdmissionAction {
+    /// Write a signed admission request for this node (to stdout without --out); send it
+    /// to an anchor.
+    Request {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Write the request to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// (Anchor) Issue a certificate chain for REQUEST_FILE, admitting the requester to
+    /// the given communities (to stdout without --out).
+    Issue {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// The member's request (from `shoal admission request`).
+        request_file: PathBuf,
+        /// Comma-separated communities, e.g. energy,water (each 1 to 64 of [a-z0-9._-]).
+        #[arg(long, value_delimiter = ',', required = true)]
+        communities: Vec<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 365)]
+        days: u64,
+        /// Role granted: member, or anchor for a lower-level (e.g. provincial) anchor.
+        #[arg(long, default_value = "member")]
+        role: shoal_protocol::admission::Role,
+        /// Write the chain to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Install a certificate chain (from an anchor) into this node's data directory,
+    /// after checking it is for this node and verifies against its trust anchors.
+    Install {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// The certificate chain file.
+        cert_file: PathBuf,
+    },
+    /// (Anchor) Revoke a key's admission: writes the signed revocation and hands it to
+    /// the running node, which gossips it; peers disconnect the revoked node.
+    Revoke {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Hex public key or peer id of the node to revoke.
+        subject: String,
+        /// Why (shown to operators).
+        #[arg(long, default_value = "revoked by anchor")]
+        reason: String,
+        /// Also write the revocation to FILE.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -188,11 +333,22 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             role,
             api_listen,
             p2p_listen,
-        } => init::run(&dir.data_dir, name, role, api_listen, p2p_listen),
+            trust_anchor,
+            bootstrap,
+        } => init::run(
+            &dir.data_dir,
+            name,
+            role,
+            api_listen,
+            p2p_listen,
+            trust_anchor,
+            bootstrap,
+        ),
         Command::Node {
             dir,
             api_listen,
             p2p_listen,
+            bootstrap,
         } => {
             let d = crate::datadir::DataDir::open(&dir.data_dir)?;
             crate::daemon::run(
@@ -200,6 +356,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 crate::daemon::Overrides {
                     api_listen,
                     p2p_listen,
+                    bootstrap,
                 },
             )
             .await?;
@@ -215,6 +372,61 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             dry_run,
         } => publish::run(&dir.data_dir, &file, community, tlp, json, dry_run).await,
         Command::Budget { dir, json } => budget::run(&dir.data_dir, json).await,
+        Command::Demo { members, dir, keep } => {
+            demo::run(demo::DemoOptions { members, dir, keep }).await
+        }
+        Command::Admission { action } => match action {
+            AdmissionAction::Request { dir, out } => {
+                admission::request(&dir.data_dir, out.as_deref())
+            }
+            AdmissionAction::Issue {
+                dir,
+                request_file,
+                communities,
+                days,
+                role,
+                out,
+            } => admission::issue(
+                &dir.data_dir,
+                &request_file,
+                &communities,
+                days,
+                role,
+                out.as_deref(),
+            ),
+            AdmissionAction::Install { dir, cert_file } => {
+                admission::install(&dir.data_dir, &cert_file)
+            }
+            AdmissionAction::Revoke {
+                dir,
+                subject,
+                reason,
+                out,
+            } => admission::revoke(&dir.data_dir, &subject, &reason, out.as_deref()).await,
+        },
         Command::Ledger { dir, action } => ledger::run(&dir.data_dir, action).await,
+        Command::Query {
+            dir,
+            kind,
+            value,
+            since,
+            publisher,
+            community,
+            limit,
+            after,
+            json,
+        } => {
+            let args = query::QueryArgs {
+                kind,
+                value,
+                since,
+                publisher,
+                community,
+                limit,
+                after,
+            };
+            query::run(&dir.data_dir, args, json).await
+        }
+        Command::Peers { dir, json } => peers::run(&dir.data_dir, json).await,
     }
 }

@@ -9,6 +9,7 @@
 //! - `c` ‖ be64(size) → the signed checkpoint note for that size
 //! - `m:size` → be64 committed size; `m:checkpoint` → be64 size of the latest checkpoint
 
+pub mod replicas;
 pub mod tiles;
 
 use std::path::Path;
@@ -41,6 +42,7 @@ pub struct Store {
     db: sled::Db,
     tree: sled::Tree,
     privacy: sled::Tree,
+    replicas: sled::Tree,
 }
 
 const PRIVACY_SPENT: &[u8] = b"spent";
@@ -78,7 +80,7 @@ pub fn checkpoint_key(size: u64) -> [u8; 9] {
     k
 }
 
-fn be64(v: &[u8], what: &str) -> Result<u64, StoreError> {
+pub(crate) fn be64(v: &[u8], what: &str) -> Result<u64, StoreError> {
     let a: [u8; 8] = v
         .try_into()
         .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, expected 8", v.len())))?;
@@ -132,7 +134,13 @@ impl Store {
             })?;
         let tree = db.open_tree("ledger")?;
         let privacy = db.open_tree("privacy")?;
-        Ok(Self { db, tree, privacy })
+        let replicas = db.open_tree("replicas")?;
+        Ok(Self {
+            db,
+            tree,
+            privacy,
+            replicas,
+        })
     }
 
     /// Stage perfect-subtree hashes into `batch`: the tiles they fall in are read,

@@ -1,0 +1,101 @@
+//! What the network layer shows to the API and CLI (`shoal peers`, `GET /api/v1/peers`):
+//! a snapshot refreshed by the driver, read without blocking it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// This node's admission as the network sees it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OwnAdmission {
+    /// Name in the certificate (or `anchor` for a trust root).
+    pub name: String,
+    /// `member` or `anchor`.
+    pub role: String,
+    /// Communities (`["*"]` for a trust root).
+    pub communities: Vec<String>,
+    /// Expiry (unix seconds; `u64::MAX` for a trust root).
+    pub expires_at: u64,
+}
+
+/// One connected peer.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PeerInfo {
+    /// libp2p peer id.
+    pub peer_id: String,
+    /// Whether its admission chain verified.
+    pub admitted: bool,
+    /// Name in its certificate.
+    pub name: Option<String>,
+    /// `member` or `anchor`.
+    pub role: Option<String>,
+    /// Its communities.
+    pub communities: Vec<String>,
+    /// Our penalty score for it (0 is clean; negative is worse).
+    pub score: f64,
+    /// gossipsub's overall score for it.
+    pub gossip_score: Option<f64>,
+    /// Remote addresses of its connections.
+    pub addresses: Vec<String>,
+    /// Whether some connection to it goes through a relay.
+    pub relayed: bool,
+}
+
+/// Counters of the network layer.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Counters {
+    /// Intel items accepted from gossip.
+    pub gossip_accepted: u64,
+    /// Gossip messages ignored (duplicates, not eligible, unknown publisher).
+    pub gossip_ignored: u64,
+    /// Gossip messages rejected (invalid), by reason in `offences`.
+    pub gossip_rejected: u64,
+    /// Intel items obtained by sync.
+    pub synced_items: u64,
+    /// Leaf hashes obtained by sync (items this node is not eligible for).
+    pub synced_hashes: u64,
+    /// Own items gossiped.
+    pub published: u64,
+    /// Sync requests served.
+    pub sync_served: u64,
+    /// Checkpoints verified and applied.
+    pub checkpoints: u64,
+}
+
+/// The snapshot.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct NetStatus {
+    /// Whether the peer network is running.
+    pub enabled: bool,
+    /// This node's peer id.
+    pub peer_id: String,
+    /// Addresses the node listens on (including relayed ones).
+    pub listen_addrs: Vec<String>,
+    /// Own admission (None: not admitted, the network gives it nothing).
+    pub admission: Option<OwnAdmission>,
+    /// Connected peers.
+    pub peers: Vec<PeerInfo>,
+    /// Offences counted by kind.
+    pub offences: BTreeMap<String, u64>,
+    /// Counters.
+    pub counters: Counters,
+    /// Relay reservations held (relay peer ids).
+    pub relay_reservations: Vec<String>,
+    /// AutoNAT's view of our reachability.
+    pub nat_status: String,
+    /// Publishers whose logs this node replicates: (publisher hex, verified size, best known size).
+    pub logs: Vec<LogInfo>,
+}
+
+/// Replication state of one publisher's log.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LogInfo {
+    /// Publisher public key, hex.
+    pub publisher: String,
+    /// Peer id of the publisher.
+    pub peer_id: String,
+    /// Leaves held and verified against a checkpoint.
+    pub verified_size: u64,
+    /// Size of the newest checkpoint known.
+    pub known_size: u64,
+}
