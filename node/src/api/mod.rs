@@ -3,6 +3,7 @@
 //! endpoint. Handlers live in [`ledger`], [`publish`], [`budget`], [`revocations`],
 //! [`intel`] (received items) and [`peers`] (network status).
 
+pub mod block;
 pub mod budget;
 pub mod community;
 pub mod error;
@@ -70,6 +71,8 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .route("/api/v1/revocations", post(revocations::post))
         .route("/api/v1/intel", get(intel::query))
         .route("/api/v1/peers", get(peers::peers))
+        .route("/api/v1/peers/{peer_id}/block", post(block::block))
+        .route("/api/v1/peers/{peer_id}/unblock", post(block::unblock))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))

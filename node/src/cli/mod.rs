@@ -153,9 +153,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AdmissionAction,
     },
-    /// Search the intel received from other publishers (through the running node, or
-    /// directly from the store when the node is stopped). Every filter given must match;
-    /// items are listed by publisher and ledger index, one per line:
+    /// Search the intel received from other publishers
+    ///
+    /// Asks the running node, or reads the store directly when the node is stopped.
+    /// Every filter given must match; items are listed by publisher and ledger index,
+    /// one per line:
     /// `<published>  <type>  <tlp>/<community>  <publisher>#<index>  <pattern|value|name>`.
     ///
     /// Examples:
@@ -194,10 +196,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show the peer network as the running node sees it: its peer id, admission,
-    /// listen addresses, NAT status and relay reservations, the connected peers (name,
-    /// role, communities, penalty score, relayed or not), offence counters and the
-    /// publishers' logs it replicates (verified/known size). Needs the node running.
+    /// Show the connected peers and the network status of the running node.
+    ///
+    /// Prints this node's peer id, admission, listen addresses, NAT status and relay
+    /// reservations, then the connected peers (name, role, communities, penalty score,
+    /// relayed or not), offence counters and the publishers' logs it replicates
+    /// (verified/known size). Needs the node running.
     Peers {
         #[command(flatten)]
         dir: DataDirArg,

@@ -1,5 +1,5 @@
-//! The composed libp2p behaviour of a Shoal node, in poll-priority order: connection
-//! limits first (they refuse connections before anything else sees them), then relay
+//! The composed libp2p behaviour of a Shoal node, in poll-priority order: the operator's
+//! block list and connection limits first (they refuse connections before anything else sees them), then relay
 //! and hole punching (connectivity), identify and Kademlia (discovery), AutoNAT, the
 //! admission exchange, gossipsub (delivery) and anti-entropy sync.
 
@@ -8,8 +8,8 @@ use std::time::Duration;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{
-    autonat, connection_limits, dcutr, gossipsub, identify, identity::Keypair, kad, ping, relay,
-    request_response, StreamProtocol,
+    allow_block_list, autonat, connection_limits, dcutr, gossipsub, identify, identity::Keypair,
+    kad, ping, relay, request_response, StreamProtocol,
 };
 use shoal_crypto::hash::sha256;
 
@@ -45,7 +45,9 @@ pub struct Settings {
 /// The node's behaviour.
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
-    /// Connection limits (first: a refused connection reaches nothing else).
+    /// Peers the operator blocked (`shoal peers block`): refused before anything else.
+    pub blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
+    /// Connection limits (a refused connection reaches nothing else).
     pub limits: connection_limits::Behaviour,
     /// Relay v2 client: reservations on anchors, reachable behind NAT.
     pub relay_client: relay::client::Behaviour,
@@ -176,6 +178,7 @@ impl Behaviour {
             .with_peer_score(score_params(), penalty::thresholds())
             .map_err(|e| anyhow::anyhow!("gossipsub peer scoring: {e}"))?;
         Ok(Self {
+            blocked: allow_block_list::Behaviour::default(),
             limits,
             relay_client,
             relay,

@@ -304,6 +304,27 @@ impl Driver {
                 });
                 let _ = reply.send(result);
             }
+            NetCommand::Block(peer, block, reply) => {
+                let b = &mut self.swarm.behaviour_mut().blocked;
+                if block {
+                    b.block_peer(peer);
+                    tracing::info!(%peer, "peer blocked by the operator");
+                } else {
+                    b.unblock_peer(peer);
+                    tracing::info!(%peer, "peer unblocked by the operator");
+                    if let Some(addr) = self
+                        .bootstrap
+                        .iter()
+                        .find(|(p, _)| *p == peer)
+                        .map(|(_, a)| a.clone())
+                    {
+                        let _ = self.swarm.dial(addr);
+                    } else {
+                        let _ = self.swarm.dial(peer);
+                    }
+                }
+                let _ = reply.send(());
+            }
         }
     }
 

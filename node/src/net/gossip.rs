@@ -24,6 +24,8 @@ use crate::store::replicas::Held;
 pub(super) enum Verdict {
     Accept,
     Ignore,
+    /// Not forwarded and not invalid, but the sender is charged (replays).
+    IgnoreAndCharge(Offence),
     Reject(Offence),
 }
 
@@ -46,6 +48,11 @@ impl Driver {
                     Verdict::Accept => MessageAcceptance::Accept,
                     Verdict::Ignore => {
                         self.counters.gossip_ignored += 1;
+                        MessageAcceptance::Ignore
+                    }
+                    Verdict::IgnoreAndCharge(offence) => {
+                        self.counters.gossip_ignored += 1;
+                        self.punish(propagation_source, offence);
                         MessageAcceptance::Ignore
                     }
                     Verdict::Reject(offence) => {
@@ -130,14 +137,18 @@ impl Driver {
         match self.store.held(&b.publisher, b.ledger_index) {
             Ok(Some(Held::Full { bytes, .. })) => {
                 if bytes == data {
-                    return Verdict::Ignore;
+                    // Older than gossip's duplicate window (or already synced): a replay.
+                    return if source.is_some() {
+                        Verdict::IgnoreAndCharge(Offence::Replay)
+                    } else {
+                        Verdict::Ignore
+                    };
                 }
                 tracing::warn!(
                     publisher = %hex::encode(b.publisher.0),
                     index = b.ledger_index,
                     "publisher signed two different items at one ledger index"
                 );
-                self.counters.gossip_rejected += 0;
                 return Verdict::Reject(Offence::Equivocation);
             }
             Ok(_) => {}

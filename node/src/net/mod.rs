@@ -60,6 +60,8 @@ pub struct NetParams {
 pub(crate) enum NetCommand {
     /// Apply a revocation locally and gossip it.
     Revoke(Vec<u8>, oneshot::Sender<Result<(), String>>),
+    /// Block (true) or unblock (false) a peer.
+    Block(libp2p::PeerId, bool, oneshot::Sender<()>),
 }
 
 /// Handle to the running network.
@@ -82,6 +84,19 @@ impl NetHandle {
     /// The latest status snapshot.
     pub fn status(&self) -> NetStatus {
         self.status.borrow().clone()
+    }
+
+    /// Block a peer (disconnect it and refuse its connections) or unblock it.
+    pub async fn block(&self, peer: libp2p::PeerId, block: bool) -> Result<(), String> {
+        let Some(cmd) = &self.cmd else {
+            return Err("the peer network is disabled on this node".into());
+        };
+        let (tx, rx) = oneshot::channel();
+        cmd.send(NetCommand::Block(peer, block, tx))
+            .await
+            .map_err(|_| "the peer network has stopped".to_string())?;
+        rx.await
+            .map_err(|_| "the peer network has stopped".to_string())
     }
 
     /// Apply a revocation (JSON) and gossip it to the network.

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod net;
+
 pub const SHOAL: &str = env!("CARGO_BIN_EXE_shoal");
 
 /// Run `shoal ARGS`, returning (exit code, stdout, stderr).
@@ -36,6 +38,8 @@ pub fn init_node(parent: &Path, name: &str) -> PathBuf {
         name,
         "--api-listen",
         "127.0.0.1:0",
+        "--p2p-listen",
+        "/ip4/127.0.0.1/tcp/0",
     ]);
     assert_eq!(code, 0, "init failed: {out}{err}");
     dir
@@ -47,14 +51,27 @@ pub struct Daemon {
     pub addr: String,
     pub token: String,
     pub dir: PathBuf,
+    /// The readiness line's `p2p=` multiaddr (with `/p2p/<peer id>`), if any.
+    pub p2p: String,
+    /// The readiness line's `peer=` peer id.
+    pub peer_id: String,
 }
 
 impl Daemon {
     /// Start `shoal node` on `dir` and wait for its readiness line.
     pub fn start(dir: &Path) -> Daemon {
+        Self::start_with(dir, &[])
+    }
+
+    /// Start `shoal node` on `dir` with extra arguments.
+    pub fn start_with(dir: &Path, extra: &[&str]) -> Daemon {
         let mut child = Command::new(SHOAL)
             .args(["node", "--data-dir", dir.to_str().unwrap()])
-            .env("RUST_LOG", "warn")
+            .args(extra)
+            .env(
+                "RUST_LOG",
+                std::env::var("SHOAL_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -64,18 +81,27 @@ impl Daemon {
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
             while let Some(Ok(line)) = lines.next() {
-                if let Some(addr) = line.strip_prefix("shoal node ready api=") {
-                    let _ = tx.send(addr.to_string());
+                if let Some(rest) = line.strip_prefix("shoal node ready api=") {
+                    let _ = tx.send(rest.to_string());
                 }
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+        let line = match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(a) => a,
             Err(_) => {
                 let _ = child.kill();
                 panic!("daemon did not become ready");
             }
         };
+        let mut words = line.split_whitespace();
+        let addr = words.next().unwrap_or("").to_string();
+        let field = |k: &str| {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(k))
+                .unwrap_or("")
+                .to_string()
+        };
+        let (p2p, peer_id) = (field("p2p="), field("peer="));
         let token = std::fs::read_to_string(dir.join("api.token"))
             .unwrap()
             .trim()
@@ -85,6 +111,8 @@ impl Daemon {
             addr,
             token,
             dir: dir.to_path_buf(),
+            p2p,
+            peer_id,
         }
     }
 
