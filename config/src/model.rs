@@ -133,7 +133,8 @@ pub struct NetworkConfig {
     pub use_relays: bool,
     /// Most established connections in total. Default 256.
     pub max_connections: u32,
-    /// Most established connections per peer. Default 2.
+    /// Most established connections per peer. Default 4 (AutoNAT dial-backs and hole
+    /// punching open extra connections).
     pub max_connections_per_peer: u32,
     /// Gossipsub mesh degree D. Default 6.
     pub mesh_n: usize,
@@ -164,7 +165,7 @@ impl Default for NetworkConfig {
             relay_server: None,
             use_relays: true,
             max_connections: 256,
-            max_connections_per_peer: 2,
+            max_connections_per_peer: 4,
             mesh_n: 6,
             heartbeat_ms: 700,
             sync_interval_ms: 5000,

@@ -223,6 +223,35 @@ impl NodeKey {
     }
 }
 
+/// Verify many domain-separated signatures at once with Ed25519 batch verification
+/// (about twice the single-signature rate). `Ok` only if every signature is valid; on
+/// `Err` the caller checks the items one by one with [`PublicKey::verify`] to find the
+/// bad ones. Batch verification is cofactored where [`PublicKey::verify`] uses
+/// `verify_strict`, so keys of small order ("weak" keys) are refused up front and a
+/// batch containing one fails.
+pub fn verify_batch(
+    domain: &[u8],
+    items: &[(&PublicKey, &[u8], &[u8; SIGNATURE_LEN])],
+) -> Result<(), KeyError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut keys = Vec::with_capacity(items.len());
+    let mut msgs = Vec::with_capacity(items.len());
+    let mut sigs = Vec::with_capacity(items.len());
+    for (pk, msg, sig) in items {
+        let vk = VerifyingKey::from_bytes(&pk.0).map_err(|_| KeyError::InvalidPublicKey)?;
+        if vk.is_weak() {
+            return Err(KeyError::InvalidPublicKey);
+        }
+        keys.push(vk);
+        msgs.push(domain_message(domain, msg));
+        sigs.push(ed25519_dalek::Signature::from_bytes(sig));
+    }
+    let refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
+    ed25519_dalek::verify_batch(&refs, &sigs, &keys).map_err(|_| KeyError::BadSignature)
+}
+
 fn domain_message(domain: &[u8], message: &[u8]) -> Vec<u8> {
     let mut m = Vec::with_capacity(domain.len().saturating_add(message.len()));
     m.extend_from_slice(domain);
@@ -233,6 +262,44 @@ fn domain_message(domain: &[u8], message: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_verification_agrees_with_single_verification() {
+        let keys: Vec<NodeKey> = (0..8u8).map(|i| NodeKey::from_seed([i; 32])).collect();
+        let msgs: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 40 + i as usize]).collect();
+        let mut sigs: Vec<[u8; SIGNATURE_LEN]> = keys
+            .iter()
+            .zip(&msgs)
+            .map(|(k, m)| k.sign(b"d\0", m))
+            .collect();
+        let pks: Vec<PublicKey> = keys.iter().map(NodeKey::public).collect();
+        let items = |sigs: &[[u8; SIGNATURE_LEN]]| -> Result<(), KeyError> {
+            let v: Vec<(&PublicKey, &[u8], &[u8; SIGNATURE_LEN])> = pks
+                .iter()
+                .zip(&msgs)
+                .zip(sigs)
+                .map(|((p, m), s)| (p, m.as_slice(), s))
+                .collect();
+            verify_batch(b"d\0", &v)
+        };
+        assert!(items(&sigs).is_ok());
+        assert!(verify_batch(b"d\0", &[]).is_ok());
+        // One flipped bit anywhere fails the whole batch; a wrong domain too.
+        sigs[5][10] ^= 1;
+        assert!(items(&sigs).is_err());
+        sigs[5][10] ^= 1;
+        let v = [(&pks[0], msgs[0].as_slice(), &sigs[0])];
+        assert!(verify_batch(b"other\0", &v).is_err());
+        // A small-order key is refused even with a "valid" batch equation.
+        let weak = PublicKey([0u8; 32]);
+        let mut id = [0u8; 32];
+        id[0] = 1;
+        let weak2 = PublicKey(id);
+        for w in [weak, weak2] {
+            let v = [(&w, msgs[0].as_slice(), &sigs[0])];
+            assert!(verify_batch(b"d\0", &v).is_err());
+        }
+    }
 
     fn unhex<const N: usize>(s: &str) -> [u8; N] {
         hex::decode(s).unwrap().try_into().unwrap()

@@ -4,7 +4,8 @@
 //! smaller run). Sections: in-memory append + root, RAM at 1M and 10M leaves,
 //! rs_merkle's rebuild at 1M for comparison, durable group-commit appends through the
 //! real ledger and store, inclusion proofs from the store at 10M leaves, and envelope
-//! sign/verify next to raw Ed25519.
+//! sign/verify next to raw Ed25519, the privacy pipeline, and the network receive path
+//! (decode + verify + dedup + store) with and without batch verification.
 
 use std::time::{Duration, Instant};
 
@@ -347,7 +348,90 @@ fn privacy_pipeline(rounds: u32) -> Result<()> {
     Ok(())
 }
 
+/// `n` signed envelopes of distinct small indicators by one publisher.
+fn sample_envelopes(key: &NodeKey, n: u64) -> Result<Vec<Vec<u8>>> {
+    (0..n)
+        .map(|i| {
+            let v = serde_json::json!({
+                "type": "indicator", "spec_version": "2.1",
+                "id": format!("indicator--00000000-0000-4000-8000-{i:012x}"),
+                "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+                "name": format!("scanner {i}"),
+                "pattern": format!("[ipv4-addr:value = '203.0.{}.{}']", (i >> 8) & 0xff, i & 0xff),
+                "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"
+            });
+            let body = EnvelopeBody {
+                publisher: key.public(),
+                ledger_index: i,
+                published_at: 1_700_000_000,
+                tlp: Tlp::Amber,
+                community: "bench".into(),
+                object: shoal_protocol::jcs::canonicalize(&v)?,
+                extensions: Vec::new(),
+            };
+            Ok(body.sign_encoded(key)?)
+        })
+        .collect()
+}
+
+/// The receive path of gossip and sync: decode + verify + dedup + store (the node's
+/// replica store on sled), next to raw Ed25519 verification in the same run.
+fn receive_path(n: u64) -> Result<()> {
+    use shoal_crypto::keys::SIGNATURE_LEN;
+    use shoal_node::net::replicas::Replicas;
+    use shoal_protocol::envelope::{decode_verified_batch, SIGNING_DOMAIN};
+    println!("\n## Receive path: decode + verify + dedup + store ({n} envelopes, ~330 B each)");
+    let key = NodeKey::from_seed([6; 32]);
+    let envs = sample_envelopes(&key, n)?;
+    let pk = key.public();
+    let t = Instant::now();
+    for e in &envs {
+        let (msg, sig) = e.split_at(e.len() - SIGNATURE_LEN);
+        let sig: [u8; SIGNATURE_LEN] = sig.try_into()?;
+        pk.verify(SIGNING_DOMAIN, msg, &sig).ok();
+    }
+    let raw = rate(n, t.elapsed());
+    let run = |batched: bool| -> Result<f64> {
+        let tmp = tempfile::tempdir()?;
+        let store = Store::open(tmp.path(), 64)?;
+        let mut replicas = Replicas::load(store.clone())?;
+        let t = Instant::now();
+        for chunk in envs.chunks(2048) {
+            let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+            let decoded: Vec<_> = if batched {
+                decode_verified_batch(&refs, DEFAULT_MAX_ENVELOPE_BYTES)
+            } else {
+                refs.iter()
+                    .map(|b| Envelope::decode_verified(b, DEFAULT_MAX_ENVELOPE_BYTES))
+                    .collect()
+            };
+            for (bytes, env) in chunk.iter().zip(decoded) {
+                let env = env?;
+                let b = &env.body;
+                if store.held(&b.publisher, b.ledger_index)?.is_some() {
+                    continue;
+                }
+                replicas.add_full(&b.publisher, b.ledger_index, bytes, 0);
+            }
+            replicas.commit()?;
+        }
+        store.flush()?;
+        Ok(rate(n, t.elapsed()))
+    };
+    let single = run(false)?;
+    let batch = run(true)?;
+    println!(
+        "raw Ed25519 verify {raw:.0}/s; receive path {single:.0} items/s ({:.0}% of raw); with batch verification {batch:.0} items/s ({:.0}% of raw)",
+        single / raw * 100.0,
+        batch / raw * 100.0
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--receive-only") {
+        return receive_path(100_000);
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     if std::env::args().any(|a| a == "--privacy-only") {
         return privacy_pipeline(if quick { 20 } else { 200 });
@@ -365,6 +449,7 @@ fn main() -> Result<()> {
     rs_merkle_compare(per_append);
     signing(sign_n)?;
     privacy_pipeline(if quick { 20 } else { 200 })?;
+    receive_path(if quick { 20_000 } else { 100_000 })?;
     durable(durable_n, 1000)?;
     proofs(proof_leaves)?;
     Ok(())

@@ -108,7 +108,7 @@ impl Behaviour {
                 .with_max_pending_outgoing(Some(s.max_connections.min(128))),
         );
         let relay = Toggle::from(s.relay_server.then(|| {
-            relay::Behaviour::new(
+            let mut r = relay::Behaviour::new(
                 peer_id,
                 relay::Config {
                     max_reservations: 1024,
@@ -119,7 +119,12 @@ impl Behaviour {
                     max_circuit_bytes: 1 << 30,
                     ..Default::default()
                 },
-            )
+            );
+            // An anchor is configured to relay: serve at once instead of waiting for
+            // AutoNAT to confirm an external address (members connect within
+            // milliseconds and would otherwise be refused).
+            r.set_status(Some(relay::Status::Enable));
+            r
         }));
         let identify = identify::Behaviour::new(
             identify::Config::new(PROTOCOL_VERSION.into(), key.public())

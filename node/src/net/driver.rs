@@ -90,6 +90,8 @@ pub(super) struct Driver {
     pub asked: HashMap<libp2p::request_response::OutboundRequestId, super::sync::Asked>,
     pub cmd_rx: mpsc::Receiver<NetCommand>,
     pub admission_announced_ms: u64,
+    /// Relayed listeners by relay peer (members reserve a slot on admitted anchors).
+    pub circuits: HashMap<PeerId, libp2p::core::transport::ListenerId>,
 }
 
 fn parse_bootstrap(addrs: &[String]) -> Result<Vec<(PeerId, Multiaddr)>> {
@@ -200,6 +202,7 @@ impl Driver {
             asked: HashMap::new(),
             cmd_rx,
             admission_announced_ms: 0,
+            circuits: HashMap::new(),
         })
     }
 
@@ -361,6 +364,7 @@ impl Driver {
     fn maintain(&mut self) {
         self.ask_heads_round_robin();
         self.announce_admission();
+        self.reserve_relays();
         let connected = self.peers.len();
         for (peer, addr) in self.bootstrap.clone() {
             if !self.swarm.is_connected(&peer) {
@@ -382,6 +386,25 @@ impl Driver {
             }
             SwarmEvent::ExpiredListenAddr { address, .. } => {
                 self.listen_addrs.retain(|a| a != &address);
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                addresses,
+                reason,
+            } => {
+                for a in &addresses {
+                    self.listen_addrs.retain(|x| x != a);
+                }
+                let relay = self
+                    .circuits
+                    .iter()
+                    .find(|(_, id)| **id == listener_id)
+                    .map(|(p, _)| *p);
+                if let Some(p) = relay {
+                    tracing::debug!(relay = %p, ?reason, "relayed listener closed; will retry");
+                    self.circuits.remove(&p);
+                    self.reservations.remove(&p);
+                }
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
@@ -610,26 +633,39 @@ impl Driver {
         if let Some(key) = self.peers.get(&peer).and_then(|p| p.key) {
             self.unpark(&key);
         }
-        // Members reserve a relay slot on anchors so that peers can reach them behind NAT.
-        if self.cfg.use_relays
-            && self.role == Role::Member
-            && adm.role == shoal_protocol::admission::Role::Anchor
-            && !self.reservations.contains(&peer)
-        {
-            if let Some(addr) = self
-                .bootstrap
-                .iter()
-                .find(|(p, _)| *p == peer)
-                .map(|(_, a)| a.clone())
-            {
-                let circuit = addr.with(Protocol::P2pCircuit);
-                if let Err(e) = self.swarm.listen_on(circuit.clone()) {
-                    tracing::debug!(%circuit, error = %e, "cannot listen through relay");
-                }
-            }
-        }
+        self.reserve_relays();
         self.ask_heads(peer);
         self.announce_admission();
+    }
+
+    /// Members reserve a relay slot on every connected, admitted bootstrap anchor that
+    /// they hold no relayed listener on, so that peers can reach them behind NAT. Called
+    /// on admission and periodically (a refused or expired reservation is retried).
+    fn reserve_relays(&mut self) {
+        if !self.cfg.use_relays || self.role != Role::Member {
+            return;
+        }
+        let anchors: Vec<(PeerId, Multiaddr)> = self
+            .bootstrap
+            .iter()
+            .filter(|(p, _)| !self.circuits.contains_key(p))
+            .filter(|(p, _)| {
+                self.peers
+                    .get(p)
+                    .and_then(|x| x.admitted.as_ref())
+                    .is_some_and(|a| a.role == shoal_protocol::admission::Role::Anchor)
+            })
+            .cloned()
+            .collect();
+        for (peer, addr) in anchors {
+            let circuit = addr.with(Protocol::P2pCircuit);
+            match self.swarm.listen_on(circuit.clone()) {
+                Ok(id) => {
+                    self.circuits.insert(peer, id);
+                }
+                Err(e) => tracing::debug!(%circuit, error = %e, "cannot listen through relay"),
+            }
+        }
     }
 
     /// A peer subscribed to `topic`: community topics are for that community's members only.

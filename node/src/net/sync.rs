@@ -236,6 +236,16 @@ impl Driver {
         now: u64,
     ) {
         let own = self.own_admission().cloned();
+        // One batch signature check for every full envelope of the response.
+        let fulls: Vec<&[u8]> = items
+            .iter()
+            .filter_map(|(_, l)| match l {
+                Leaf::Full(b) => Some(b.as_slice()),
+                Leaf::Hash(_) => None,
+            })
+            .collect();
+        let mut verified =
+            shoal_protocol::envelope::decode_verified_batch(&fulls, self.max_envelope).into_iter();
         for (idx, leaf) in items {
             if !ranges.iter().any(|&(a, b)| idx >= a && idx < b) {
                 self.punish(peer, Offence::BadSync);
@@ -243,9 +253,9 @@ impl Driver {
             }
             let out = match leaf {
                 Leaf::Full(bytes) => {
-                    let env = match Envelope::decode_verified(&bytes, self.max_envelope) {
-                        Ok(e) => e,
-                        Err(_) => {
+                    let env = match verified.next() {
+                        Some(Ok(e)) => e,
+                        _ => {
                             self.punish(peer, Offence::BadSignature);
                             return;
                         }

@@ -287,3 +287,59 @@ pub async fn publish(api: &Api, objects: Vec<Value>, salt: u64, community: &str,
     assert!(status.is_success(), "publish failed: {v}");
     v["appended"].as_u64().unwrap()
 }
+
+/// Block (`true`) or unblock (`false`) `peer` at the node through the operator API.
+pub async fn set_blocked(api: &Api, peer: &str, blocked: bool) {
+    let action = if blocked { "block" } else { "unblock" };
+    let r = api
+        .http
+        .post(format!("{}/api/v1/peers/{peer}/{action}", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body = r.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{action} {peer}: {status} {body}");
+}
+
+/// The node's peer entry for `peer`, if it is connected to it.
+pub async fn peer_entry(api: &Api, peer: &str) -> Option<Value> {
+    let s = status(api).await;
+    s["peers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["peer_id"].as_str() == Some(peer))
+        .cloned()
+}
+
+/// Whether the node holds a connection to `peer` (admitted or not).
+pub async fn is_connected(api: &Api, peer: &str) -> bool {
+    peer_entry(api, peer).await.is_some()
+}
+
+/// Whether the node has `peer` connected and admitted.
+pub async fn has_admitted(api: &Api, peer: &str) -> bool {
+    peer_entry(api, peer)
+        .await
+        .is_some_and(|p| p["admitted"] == true)
+}
+
+/// The node's items from publisher `publisher_peer`, asserting that none is stored twice
+/// (distinct ledger indices); returns how many there are.
+pub async fn distinct_items_from(api: &Api, publisher_peer: &str) -> usize {
+    let items = intel(api, &format!("publisher={publisher_peer}")).await;
+    let mut idx: Vec<u64> = items
+        .iter()
+        .map(|i| i["ledger_index"].as_u64().expect("ledger_index"))
+        .collect();
+    idx.sort_unstable();
+    idx.dedup();
+    assert_eq!(
+        idx.len(),
+        items.len(),
+        "an item of {publisher_peer} is stored twice"
+    );
+    items.len()
+}

@@ -30,6 +30,7 @@
 //! [`Envelope::decode_verified`] do. Neither validates the object against STIX rules:
 //! [`Envelope::stix_object`] does that.
 
+mod batch;
 mod codec;
 mod error;
 
@@ -40,6 +41,7 @@ use shoal_crypto::{NodeKey, PublicKey};
 use crate::stix::{self, StixObject};
 use crate::tlp::Tlp;
 
+pub use batch::decode_verified_batch;
 pub use error::EnvelopeError;
 
 /// Current (and only) envelope format version.

@@ -1,0 +1,461 @@
+//! Hostile peers against a real node: an admitted member turned hostile, driven in-process
+//! as a real libp2p peer (`common/hostile.rs`), attacks a victim node through gossip
+//! (garbage, replays, bad signatures, items and certificates of an unadmitted key) and
+//! through the sync protocol (oversized and undecodable request frames). The victim must
+//! reject and count every attack, score the attacker down, disconnect and ban it, store
+//! nothing of it, and keep delivering honest intel meanwhile. Two ignored tests pin down
+//! attacks the node does not charge yet (oversized sync frames, floods of items from
+//! never-admitted keys); see their docs.
+
+mod common;
+#[path = "common/hostile.rs"]
+mod hostile_peer;
+
+use std::time::{Duration, Instant};
+
+use common::net::{intel, publish, status, verified_size, wait_admitted_peers, wait_until, Net};
+use common::{indicator, Api};
+use hostile_peer::{
+    flip_signature, member_issued_chain, padded_envelope, random_bytes, signed_envelope,
+    HostilePeer,
+};
+use libp2p::PeerId;
+use serde_json::Value;
+use shoal_node::net::topics;
+use shoal_protocol::wire::{Control, Limits, SyncResponse};
+use shoal_protocol::Tlp;
+
+/// Entries the anchor publishes before the victim starts (so the victim syncs them and
+/// gossip's duplicate cache has never seen them: re-sending them is a replay).
+const REPLAYED: u64 = 3;
+/// Honest items published during the attack.
+const HONEST: u64 = 200;
+const BUNDLE: u64 = 25;
+/// A sync request frame 16 times the victim's request limit (64 KiB).
+const OVERSIZED: usize = 16 * (64 << 10);
+
+fn offence(s: &Value, kind: &str) -> u64 {
+    s["offences"][kind].as_u64().unwrap_or(0)
+}
+
+fn counter(s: &Value, name: &str) -> u64 {
+    s["counters"][name].as_u64().unwrap_or(0)
+}
+
+fn peer<'a>(s: &'a Value, peer_id: &PeerId) -> Option<&'a Value> {
+    let id = peer_id.to_string();
+    s["peers"]
+        .as_array()?
+        .iter()
+        .find(|p| p["peer_id"].as_str() == Some(id.as_str()))
+}
+
+/// Wait until the victim counts at least `n` offences of `kind`; returns its status then.
+async fn wait_offences(api: &Api, kind: &str, n: u64) -> Value {
+    wait_until(
+        20,
+        &format!("victim counts {n} {kind} offence(s)"),
+        || async { offence(&status(api).await, kind) >= n },
+    )
+    .await;
+    status(api).await
+}
+
+/// Connect `h` to the victim and wait until the victim admitted it and announced its
+/// subscriptions to `topics` (so that flood publishing reaches it).
+async fn connect(
+    h: &HostilePeer,
+    victim: &Api,
+    addr: &str,
+    victim_id: &PeerId,
+    topics: &[libp2p::gossipsub::IdentTopic],
+) {
+    h.dial(addr).await.expect("dial the victim");
+    wait_until(30, "the victim admits the hostile peer", || async {
+        peer(&status(victim).await, &h.peer_id).is_some_and(|p| p["admitted"] == true)
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !topics.iter().all(|t| h.sees_subscription(victim_id, t)) {
+        assert!(
+            Instant::now() < deadline,
+            "the victim's subscriptions did not reach the hostile peer: {:?}",
+            h.observed(|o| format!("{o:?}"))
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_peer_is_rejected_counted_scored_down_and_disconnected_while_honest_delivery_continues(
+) {
+    let mut net = Net::create(&[("m1", &["energy"]), ("m2", &["energy"])]);
+    let h_idx = net.add_member("hostile", &["energy"], true);
+    let s_idx = net.add_member("hsync", &["energy"], true);
+
+    // The anchor publishes alone; m1 gets these entries by sync once it starts.
+    net.start_anchor();
+    let anchor = net.anchor.api();
+    let old: Vec<_> = (0..REPLAYED).map(|n| indicator(n, 77)).collect();
+    assert_eq!(publish(&anchor, old, 77, "energy", "clear").await, REPLAYED);
+    anchor.checkpoint_covering(REPLAYED).await;
+    net.start_member(0);
+    net.start_member(1);
+    let m1 = net.members[0].api();
+    let m2 = net.members[1].api();
+    wait_admitted_peers(&m1, 2).await;
+    wait_admitted_peers(&m2, 2).await;
+    let anchor_peer = net.anchor.peer_id.clone();
+    wait_until(30, "m1 syncs the anchor's entries", || async {
+        verified_size(&m1, &anchor_peer).await == REPLAYED
+    })
+    .await;
+    let mut replays = Vec::new();
+    for i in 0..REPLAYED {
+        let r = anchor.get(&format!("/api/v1/ledger/entries/{i}")).await;
+        assert_eq!(r.status(), 200);
+        replays.push(r.bytes().await.unwrap().to_vec());
+    }
+
+    // The hostile peer: m1's attacker, admitted to energy like m1.
+    let m1_addr = net.members[0].daemon.as_ref().unwrap().p2p.clone();
+    let m1_id: PeerId = net.members[0].peer_id.parse().unwrap();
+    let all_topics = [
+        topics::control(),
+        topics::clear(),
+        topics::community("energy"),
+    ];
+    let h = HostilePeer::from_member_dir(&net.members[h_idx].dir, &all_topics);
+    assert!(
+        !h.chain.is_empty(),
+        "the hostile member holds a certificate"
+    );
+    connect(&h, &m1, &m1_addr, &m1_id, &all_topics).await;
+    let before = status(&m1).await;
+    assert!(
+        before["offences"].as_object().is_none_or(|o| o.is_empty()),
+        "{before}"
+    );
+
+    // Honest traffic during the attack: m2 publishes HONEST items in bundles; a watcher
+    // measures when m1 has verified all of them.
+    let m2_peer = net.members[1].peer_id.clone();
+    let started = Instant::now();
+    let publisher = {
+        let m2 = m2.clone();
+        tokio::spawn(async move {
+            for b in 0..HONEST / BUNDLE {
+                let objs = (b * BUNDLE..(b + 1) * BUNDLE)
+                    .map(|n| indicator(n, 5))
+                    .collect();
+                assert_eq!(publish(&m2, objs, 500 + b, "energy", "amber").await, BUNDLE);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            started.elapsed()
+        })
+    };
+    let watcher = {
+        let (m1, m2_peer) = (m1.clone(), m2_peer.clone());
+        tokio::spawn(async move {
+            while verified_size(&m1, &m2_peer).await < HONEST {
+                assert!(
+                    started.elapsed() < Duration::from_secs(90),
+                    "honest delivery stalled"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            started.elapsed()
+        })
+    };
+
+    // (d) Replays: entries m1 already holds (obtained by sync), re-sent as gossip.
+    for e in &replays {
+        h.publish(topics::clear(), e.clone())
+            .await
+            .expect("publish replay");
+    }
+    let s = wait_offences(&m1, "replay", REPLAYED).await;
+    let score_after_replays = peer(&s, &h.peer_id).unwrap()["score"].as_f64().unwrap();
+    assert!(score_after_replays < 0.0, "replays cost something: {s}");
+
+    // (a) Garbage on the CLEAR and the community topics.
+    h.publish(topics::clear(), random_bytes(300))
+        .await
+        .expect("publish garbage");
+    wait_offences(&m1, "malformed", 1).await;
+    h.publish(topics::community("energy"), random_bytes(300))
+        .await
+        .expect("publish garbage");
+    wait_offences(&m1, "malformed", 2).await;
+
+    // (c) An unadmitted key: its item is held back (not stored, not forwarded); the
+    // certificate the hostile member issued for it (members may not issue) is rejected.
+    let rogue = shoal_crypto::NodeKey::from_seed(rand::random());
+    let rogue_peer = rogue.public().peer_id().unwrap();
+    let ignored = counter(&status(&m1).await, "gossip_ignored");
+    let item = signed_envelope(&rogue, 0, Tlp::Clear, "energy", 1);
+    h.publish(topics::clear(), item)
+        .await
+        .expect("publish rogue item");
+    wait_until(20, "m1 holds back the unadmitted key's item", || async {
+        counter(&status(&m1).await, "gossip_ignored") > ignored
+    })
+    .await;
+    let forged = Control::Admission(member_issued_chain(&h.key, &h.chain, &rogue)).encode();
+    h.publish(topics::control(), forged)
+        .await
+        .expect("publish forged chain");
+    let s = wait_offences(&m1, "unadmitted", 1).await;
+    let hp = peer(&s, &h.peer_id).expect("still connected before the last straw");
+    let score = hp["score"].as_f64().unwrap();
+    assert!(score <= -60.0, "penalties add up: {hp}");
+    assert!(
+        hp["gossip_score"].as_f64().is_some_and(|g| g < 0.0),
+        "gossipsub sees the negative score: {hp}"
+    );
+    eprintln!(
+        "hostile peer's score on m1 before the ban: {score} (gossipsub {})",
+        hp["gossip_score"]
+    );
+
+    // (b) A real envelope of the hostile key with one signature bit flipped.
+    let bad = flip_signature(signed_envelope(&h.key, 0, Tlp::Clear, "energy", 2));
+    h.publish(topics::clear(), bad)
+        .await
+        .expect("publish bad signature");
+    wait_offences(&m1, "bad_signature", 1).await;
+    wait_until(20, "m1 disconnects the hostile peer", || async {
+        !h.is_connected(&m1_id) && peer(&status(&m1).await, &h.peer_id).is_none()
+    })
+    .await;
+
+    // It keeps coming back: every reconnection is closed at once (banned).
+    let established = h.observed(|o| o.established);
+    for _ in 0..5 {
+        h.dial(&m1_addr).await.expect("redial");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = h.publish(topics::clear(), random_bytes(300)).await;
+        let s = status(&m1).await;
+        assert!(
+            peer(&s, &h.peer_id).is_none_or(|p| p["admitted"] == false),
+            "a banned peer was admitted again: {s}"
+        );
+    }
+    wait_until(10, "the last reconnection is closed", || async {
+        !h.is_connected(&m1_id)
+    })
+    .await;
+    let reconnections = h.observed(|o| o.established) - established;
+    eprintln!("hostile reconnections accepted at TCP level then closed: {reconnections}");
+    assert!(reconnections >= 1, "the victim closes reconnections itself");
+
+    // Sync abuse by a second hostile member: an oversized frame, then undecodable ones.
+    let sh = HostilePeer::from_member_dir(&net.members[s_idx].dir, &all_topics);
+    connect(&sh, &m1, &m1_addr, &m1_id, &all_topics).await;
+    let malformed = offence(&status(&m1).await, "malformed");
+    let oversized = sh.sync_request(m1_id, random_bytes(OVERSIZED)).await;
+    assert!(
+        oversized.is_err(),
+        "an oversized sync frame gets no answer: {oversized:?}"
+    );
+    let answer = sh
+        .sync_request(m1_id, random_bytes(300))
+        .await
+        .expect("the victim answers an undecodable request");
+    assert!(
+        matches!(
+            SyncResponse::decode(&answer, &Limits::default()),
+            Ok(SyncResponse::Refused(_))
+        ),
+        "an undecodable sync request is refused"
+    );
+    let s = wait_offences(&m1, "malformed", malformed + 1).await;
+    eprintln!(
+        "oversized sync request: {oversized:?}; malformed offences it caused: {}",
+        offence(&s, "malformed") - malformed - 1
+    );
+    assert!(sh.is_connected(&m1_id));
+    assert!(peer(&s, &sh.peer_id).unwrap()["score"].as_f64().unwrap() < -19.0);
+    // More undecodable requests reach the disconnection threshold.
+    let mut sent = 1;
+    while sh.is_connected(&m1_id) && sent < 10 {
+        let _ = sh.sync_request(m1_id, random_bytes(300)).await;
+        sent += 1;
+        let until = Instant::now() + Duration::from_millis(500);
+        while sh.is_connected(&m1_id) && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    wait_until(20, "m1 disconnects the sync abuser", || async {
+        !sh.is_connected(&m1_id) && peer(&status(&m1).await, &sh.peer_id).is_none()
+    })
+    .await;
+    eprintln!("undecodable sync requests until the ban: {sent}");
+    // Five would be 100 without decay; decay between them makes it six.
+    assert!((5..=6).contains(&sent), "{sent} requests to ban");
+
+    // Honest delivery went on.
+    let publish_time = publisher.await.unwrap();
+    let delivery = watcher.await.unwrap();
+    eprintln!(
+        "honest delivery under attack: {HONEST} items published in {publish_time:?}, all verified on m1 after {delivery:?}"
+    );
+    assert_eq!(verified_size(&m1, &m2_peer).await, HONEST);
+
+    // What the victim counted.
+    let s = status(&m1).await;
+    eprintln!("m1 offences {} counters {}", s["offences"], s["counters"]);
+    for kind in ["malformed", "bad_signature", "unadmitted", "replay"] {
+        assert!(offence(&s, kind) >= 1, "{kind} not counted: {s}");
+    }
+    assert_eq!(offence(&s, "replay"), REPLAYED, "{s}");
+    assert!(offence(&s, "malformed") >= 3, "{s}");
+    assert!(counter(&s, "gossip_rejected") >= 4, "{s}");
+    // Honest peers were not charged.
+    for p in s["peers"].as_array().unwrap() {
+        assert_eq!(p["score"].as_f64(), Some(0.0), "honest peer penalised: {p}");
+    }
+
+    // Nothing of the hostile keys is stored anywhere, and no replay made a duplicate.
+    for (name, api) in [("m1", &m1), ("m2", &m2), ("anchor", &anchor)] {
+        for bad in [h.peer_id.to_string(), rogue_peer.to_string()] {
+            let items = intel(api, &format!("publisher={bad}")).await;
+            assert!(items.is_empty(), "{name} stored an item of {bad}");
+        }
+    }
+    assert_eq!(
+        intel(&m1, &format!("publisher={anchor_peer}")).await.len() as u64,
+        REPLAYED
+    );
+    assert_eq!(
+        intel(&m1, &format!("publisher={m2_peer}")).await.len() as u64,
+        HONEST
+    );
+
+    // The attack stayed on m1: its neighbours saw none of it.
+    for (name, api) in [("m2", &m2), ("anchor", &anchor)] {
+        let s = status(api).await;
+        assert!(
+            s["offences"].as_object().is_none_or(|o| o.is_empty()),
+            "{name} saw offences: {s}"
+        );
+        assert_eq!(counter(&s, "gossip_rejected"), 0, "{name}: {s}");
+    }
+
+    // m1 is alive and serving.
+    let m1_daemon = net.members[0].daemon.as_mut().unwrap();
+    assert!(m1_daemon.child.try_wait().unwrap().is_none(), "m1 died");
+    assert_eq!(m1.get("/api/v1/ledger/status").await.status(), 200);
+
+    // Baseline with the attackers banned: the same volume again.
+    let t = Instant::now();
+    for b in 0..HONEST / BUNDLE {
+        let objs = (b * BUNDLE..(b + 1) * BUNDLE)
+            .map(|n| indicator(n, 6))
+            .collect();
+        assert_eq!(publish(&m2, objs, 600 + b, "energy", "amber").await, BUNDLE);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    wait_until(60, "baseline delivery", || async {
+        verified_size(&m1, &m2_peer).await == 2 * HONEST
+    })
+    .await;
+    eprintln!(
+        "baseline delivery without attack: {HONEST} items verified on m1 after {:?}",
+        t.elapsed()
+    );
+}
+
+/// `penalty.rs` documents `Malformed` as "gossip or sync bytes that do not decode (size,
+/// framing, envelope codec)", but a sync request frame above the size limit fails in the
+/// codec (`request_response::Event::InboundFailure`), which `sync.rs::on_sync` drops
+/// without charging the sender: a peer can send oversized frames forever at no cost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: oversized sync request frames (InboundFailure) are not charged as Malformed (net/sync.rs on_sync ignores InboundFailure)"]
+async fn an_oversized_sync_request_frame_is_charged_as_malformed() {
+    let mut net = Net::create(&[("m1", &["energy"])]);
+    let s_idx = net.add_member("hsync", &["energy"], true);
+    // Not `start_all`: the hostile member runs in-process, not as a daemon.
+    net.start_anchor();
+    net.start_member(0);
+    let m1 = net.members[0].api();
+    wait_admitted_peers(&m1, 1).await;
+    let m1_addr = net.members[0].daemon.as_ref().unwrap().p2p.clone();
+    let m1_id: PeerId = net.members[0].peer_id.parse().unwrap();
+    let all_topics = [
+        topics::control(),
+        topics::clear(),
+        topics::community("energy"),
+    ];
+    let sh = HostilePeer::from_member_dir(&net.members[s_idx].dir, &all_topics);
+    connect(&sh, &m1, &m1_addr, &m1_id, &all_topics).await;
+    let oversized = sh.sync_request(m1_id, random_bytes(OVERSIZED)).await;
+    assert!(oversized.is_err(), "{oversized:?}");
+    let s = wait_offences(&m1, "malformed", 1).await;
+    assert!(peer(&s, &sh.peer_id).unwrap()["score"].as_f64().unwrap() < -19.0);
+}
+
+/// Resident memory of process `pid` in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// An admitted peer forwards items signed by keys nobody admitted. `gossip.rs` parks them
+/// ("held back until their admission arrives") as `Ignore`: no offence, no per-peer or
+/// byte bound (`MAX_PARKED` = 10 000 items of up to `envelope.max_bytes` = 1 MiB each,
+/// about 10 GiB), no expiry. A hostile member can grow the victim's memory for free and,
+/// once the area is full, silently stop parking of honest items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: items of never-admitted publishers are parked without charge or byte bound (net/gossip.rs ingest_intel -> driver.rs park)"]
+async fn a_flood_of_items_from_unadmitted_keys_costs_the_forwarder() {
+    const FLOOD: u64 = 200;
+    const PAD: usize = 200 << 10;
+    let mut net = Net::create(&[("m1", &["energy"])]);
+    let h_idx = net.add_member("hostile", &["energy"], true);
+    net.start_anchor();
+    net.start_member(0);
+    let m1 = net.members[0].api();
+    wait_admitted_peers(&m1, 1).await;
+    let m1_addr = net.members[0].daemon.as_ref().unwrap().p2p.clone();
+    let m1_id: PeerId = net.members[0].peer_id.parse().unwrap();
+    let pid = net.members[0].daemon.as_ref().unwrap().child.id();
+    let all_topics = [
+        topics::control(),
+        topics::clear(),
+        topics::community("energy"),
+    ];
+    let h = HostilePeer::from_member_dir(&net.members[h_idx].dir, &all_topics);
+    connect(&h, &m1, &m1_addr, &m1_id, &all_topics).await;
+    let ignored = counter(&status(&m1).await, "gossip_ignored");
+    let rss_before = rss_kib(pid);
+    let t = Instant::now();
+    for i in 0..FLOOD {
+        let key = shoal_crypto::NodeKey::from_seed(rand::random());
+        let item = padded_envelope(&key, 0, Tlp::Clear, "energy", i, PAD);
+        h.publish(topics::clear(), item).await.expect("publish");
+        if i % 10 == 9 {
+            wait_until(30, "m1 takes the flood", || async {
+                counter(&status(&m1).await, "gossip_ignored") > ignored + i
+            })
+            .await;
+        }
+    }
+    let rss_after = rss_kib(pid);
+    let s = status(&m1).await;
+    eprintln!(
+        "{FLOOD} items of {PAD} B from unadmitted keys in {:?}: m1 RSS {rss_before} -> {rss_after} KiB; offences {}; hostile score {}",
+        t.elapsed(),
+        s["offences"],
+        peer(&s, &h.peer_id).map(|p| p["score"].clone()).unwrap_or_default()
+    );
+    let score = peer(&s, &h.peer_id).and_then(|p| p["score"].as_f64());
+    assert!(
+        score.is_none_or(|x| x < 0.0),
+        "a peer flooding {FLOOD} items of unadmitted keys was not charged: {s}"
+    );
+}
