@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod datadir;
 pub mod intel;
 pub mod ledger;
+pub mod localnet;
 pub mod net;
 pub mod privacy;
 pub mod publish;

@@ -168,15 +168,27 @@ async fn a_hostile_peer_is_rejected_counted_scored_down_and_disconnected_while_h
         })
     };
 
-    // (d) Replays: entries m1 already holds (obtained by sync), re-sent as gossip.
+    // (d) Replays: entries m1 already holds (obtained by sync moments ago), re-sent as
+    // gossip. They are dropped (not stored twice, not forwarded). Copies this recent are
+    // indistinguishable from an honest race between sync and gossip, so they cost
+    // nothing; only copies of items held longer than gossip's duplicate window are
+    // charged as replays (net/gossip.rs REPLAY_AFTER_MS).
+    let ignored_before = counter(&status(&m1).await, "gossip_ignored");
     for e in &replays {
         h.publish(topics::clear(), e.clone())
             .await
             .expect("publish replay");
     }
-    let s = wait_offences(&m1, "replay", REPLAYED).await;
-    let score_after_replays = peer(&s, &h.peer_id).unwrap()["score"].as_f64().unwrap();
-    assert!(score_after_replays < 0.0, "replays cost something: {s}");
+    wait_until(20, "m1 drops the replays", || async {
+        counter(&status(&m1).await, "gossip_ignored") >= ignored_before + REPLAYED
+    })
+    .await;
+    let s = status(&m1).await;
+    assert_eq!(
+        offence(&s, "replay"),
+        0,
+        "a recent copy is not charged: {s}"
+    );
 
     // (a) Garbage on the CLEAR and the community topics.
     h.publish(topics::clear(), random_bytes(300))
@@ -291,8 +303,9 @@ async fn a_hostile_peer_is_rejected_counted_scored_down_and_disconnected_while_h
     })
     .await;
     eprintln!("undecodable sync requests until the ban: {sent}");
-    // Five would be 100 without decay; decay between them makes it six.
-    assert!((5..=6).contains(&sent), "{sent} requests to ban");
+    // The oversized frame and the first undecodable request cost 20 each; the ban comes
+    // at 80 (penalty::DISCONNECT_AT): two more requests, three with decay in between.
+    assert!((3..=4).contains(&sent), "{sent} requests to ban");
 
     // Honest delivery went on.
     let publish_time = publisher.await.unwrap();
@@ -305,10 +318,9 @@ async fn a_hostile_peer_is_rejected_counted_scored_down_and_disconnected_while_h
     // What the victim counted.
     let s = status(&m1).await;
     eprintln!("m1 offences {} counters {}", s["offences"], s["counters"]);
-    for kind in ["malformed", "bad_signature", "unadmitted", "replay"] {
+    for kind in ["malformed", "bad_signature", "unadmitted"] {
         assert!(offence(&s, kind) >= 1, "{kind} not counted: {s}");
     }
-    assert_eq!(offence(&s, "replay"), REPLAYED, "{s}");
     assert!(offence(&s, "malformed") >= 3, "{s}");
     assert!(counter(&s, "gossip_rejected") >= 4, "{s}");
     // Honest peers were not charged.
@@ -371,7 +383,6 @@ async fn a_hostile_peer_is_rejected_counted_scored_down_and_disconnected_while_h
 /// codec (`request_response::Event::InboundFailure`), which `sync.rs::on_sync` drops
 /// without charging the sender: a peer can send oversized frames forever at no cost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: oversized sync request frames (InboundFailure) are not charged as Malformed (net/sync.rs on_sync ignores InboundFailure)"]
 async fn an_oversized_sync_request_frame_is_charged_as_malformed() {
     let mut net = Net::create(&[("m1", &["energy"])]);
     let s_idx = net.add_member("hsync", &["energy"], true);
@@ -411,7 +422,6 @@ fn rss_kib(pid: u32) -> u64 {
 /// about 10 GiB), no expiry. A hostile member can grow the victim's memory for free and,
 /// once the area is full, silently stop parking of honest items.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: items of never-admitted publishers are parked without charge or byte bound (net/gossip.rs ingest_intel -> driver.rs park)"]
 async fn a_flood_of_items_from_unadmitted_keys_costs_the_forwarder() {
     const FLOOD: u64 = 200;
     const PAD: usize = 200 << 10;
@@ -431,18 +441,36 @@ async fn a_flood_of_items_from_unadmitted_keys_costs_the_forwarder() {
     ];
     let h = HostilePeer::from_member_dir(&net.members[h_idx].dir, &all_topics);
     connect(&h, &m1, &m1_addr, &m1_id, &all_topics).await;
-    let ignored = counter(&status(&m1).await, "gossip_ignored");
+    let seen = |s: &Value| counter(s, "gossip_ignored") + counter(s, "gossip_rejected");
+    let base = seen(&status(&m1).await);
     let rss_before = rss_kib(pid);
     let t = Instant::now();
+    let mut sent = 0;
     for i in 0..FLOOD {
         let key = shoal_crypto::NodeKey::from_seed(rand::random());
         let item = padded_envelope(&key, 0, Tlp::Clear, "energy", i, PAD);
-        h.publish(topics::clear(), item).await.expect("publish");
+        // The attacker's own send queue fills up at this size: retry for a while.
+        let mut ok = false;
+        for _ in 0..50 {
+            if h.publish(topics::clear(), item.clone()).await.is_ok() {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        if !ok {
+            break; // cut off: no peer takes its gossip any more
+        }
+        sent += 1;
         if i % 10 == 9 {
-            wait_until(30, "m1 takes the flood", || async {
-                counter(&status(&m1).await, "gossip_ignored") > ignored + i
+            wait_until(30, "m1 takes the flood or cuts the peer off", || async {
+                let s = status(&m1).await;
+                peer(&s, &h.peer_id).is_none() || seen(&s) > base + i
             })
             .await;
+            if peer(&status(&m1).await, &h.peer_id).is_none() {
+                break;
+            }
         }
     }
     let rss_after = rss_kib(pid);
@@ -457,5 +485,12 @@ async fn a_flood_of_items_from_unadmitted_keys_costs_the_forwarder() {
     assert!(
         score.is_none_or(|x| x < 0.0),
         "a peer flooding {FLOOD} items of unadmitted keys was not charged: {s}"
+    );
+    // What the victim holds back for it is bounded (8 MiB per forwarding peer).
+    assert!(counter(&s, "parked_bytes") <= 8 << 20, "{s}");
+    assert!(counter(&s, "parked_items") <= sent, "{s}");
+    assert!(
+        s["offences"]["unadmitted"].as_u64().unwrap_or(0) >= 1,
+        "the forwarder was not charged: {s}"
     );
 }

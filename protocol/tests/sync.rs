@@ -614,7 +614,7 @@ fn need(publisher: u8, missing: &[(u64, u64)], peers: &[Peer]) -> Need<Peer> {
 fn ranges_of(req: &SyncRequest) -> (PublicKey, Vec<(u64, u64)>) {
     match req {
         SyncRequest::Leaves { publisher, ranges } => (*publisher, ranges.clone()),
-        SyncRequest::Heads => panic!("heads request"),
+        other => panic!("not a leaves request: {other:?}"),
     }
 }
 

@@ -171,6 +171,7 @@ fn request() -> impl Strategy<Value = SyncRequest> {
         Just(SyncRequest::Heads),
         (publisher(), ranges())
             .prop_map(|(publisher, ranges)| SyncRequest::Leaves { publisher, ranges }),
+        proptest::collection::vec(publisher(), 0..8).prop_map(SyncRequest::Chains),
     ]
 }
 
@@ -199,6 +200,7 @@ fn response() -> impl Strategy<Value = SyncResponse> {
             }
         }),
         "\\PC{0,60}".prop_map(SyncResponse::Refused),
+        proptest::collection::vec(blob(), 0..8).prop_map(SyncResponse::Chains),
     ]
 }
 

@@ -6,18 +6,16 @@
 //! for), and verifies received items against their publishers' signed checkpoints.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::Value;
-use shoal_protocol::admission::{AdmissionRequest, Chain, Grant, Role as AdmissionRole};
 
 use crate::client::{ApiClient, Reach};
-use crate::daemon::unix_now;
-use crate::datadir::{init, random_bytes, DataDir, InitOptions};
+use crate::datadir::DataDir;
+use crate::localnet::{configure, create_anchor, create_member, start, Proc};
 
 /// The bundled sample: (file name, contents). Realistic bundles a member might share,
 /// full of internal addresses, host names, e-mails, user paths and the member's identity.
@@ -80,87 +78,6 @@ fn plans(n: usize) -> Vec<MemberPlan> {
         .collect()
 }
 
-/// A running node process.
-struct Proc {
-    name: String,
-    dir: DataDir,
-    child: Child,
-    api: String,
-    p2p: String,
-    peer_id: String,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        // Only reached when the demo does not keep its nodes.
-        let _ = self.child.try_wait();
-    }
-}
-
-fn terminate(p: &mut Proc) {
-    #[cfg(unix)]
-    {
-        let _ = Command::new("kill")
-            .args(["-TERM", &p.child.id().to_string()])
-            .status();
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = p.child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = p.child.kill();
-    let _ = p.child.wait();
-}
-
-fn start(name: &str, dir: DataDir, bootstrap: Option<&str>, log: &Path) -> Result<Proc> {
-    let exe = std::env::current_exe().context("locating the shoal binary")?;
-    let mut cmd = Command::new(exe);
-    cmd.args(["node", "--data-dir"]).arg(&dir.root).args([
-        "--api-listen",
-        "127.0.0.1:0",
-        "--p2p-listen",
-        "/ip4/127.0.0.1/tcp/0",
-    ]);
-    if let Some(b) = bootstrap {
-        cmd.args(["--bootstrap", b]);
-    }
-    let logf = std::fs::File::create(log)?;
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(logf))
-        .spawn()
-        .with_context(|| format!("starting node {name}"))?;
-    let stdout = child.stdout.take().context("node stdout")?;
-    let mut line = String::new();
-    let mut reader = BufReader::new(stdout);
-    // The readiness line: `shoal node ready api=ADDR peer=ID p2p=MULTIADDR`.
-    let n = reader.read_line(&mut line)?;
-    if n == 0 || !line.starts_with("shoal node ready") {
-        let _ = child.kill();
-        bail!(
-            "node {name} did not start; see its log at {}",
-            log.display()
-        );
-    }
-    let field = |k: &str| {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(k))
-            .unwrap_or_default()
-            .to_string()
-    };
-    Ok(Proc {
-        name: name.to_string(),
-        dir,
-        api: field("api="),
-        peer_id: field("peer="),
-        p2p: field("p2p="),
-        child,
-    })
-}
-
 async fn get_json(c: &ApiClient, path: &str) -> Result<Value> {
     match c.get(path).await? {
         Reach::Answered(b) => Ok(serde_json::from_slice(&b)?),
@@ -177,25 +94,15 @@ async fn get_bytes(c: &ApiClient, path: &str) -> Result<Vec<u8>> {
 
 fn configure_privacy(dir: &Path) -> Result<()> {
     // Tell each member what is internal to it: the sample bundles use these.
-    let path = dir.join(shoal_config::CONFIG_FILE);
-    let mut cfg = shoal_config::Config::load(&path)?;
-    let d = &mut cfg.privacy.desensitize;
-    d.internal_networks = vec!["192.0.2.0/24".into()];
-    d.internal_domains = vec!["corp.example.com".into()];
-    d.organisation_names = vec!["Example Industrial Co".into()];
-    d.canaries = vec!["PROJECT-NIGHTJAR".into()];
-    cfg.ledger.checkpoint_interval_ms = 250;
-    cfg.network.sync_interval_ms = 1000;
-    std::fs::write(&path, cfg.to_toml())?;
-    Ok(())
-}
-
-fn set_trust(dir: &Path, vkey: &str) -> Result<()> {
-    let path = dir.join(shoal_config::CONFIG_FILE);
-    let mut cfg = shoal_config::Config::load(&path)?;
-    cfg.network.trust_anchors = vec![vkey.to_string()];
-    std::fs::write(&path, cfg.to_toml())?;
-    Ok(())
+    configure(dir, |cfg| {
+        let d = &mut cfg.privacy.desensitize;
+        d.internal_networks = vec!["192.0.2.0/24".into()];
+        d.internal_domains = vec!["corp.example.com".into()];
+        d.organisation_names = vec!["Example Industrial Co".into()];
+        d.canaries = vec!["PROJECT-NIGHTJAR".into()];
+        cfg.ledger.checkpoint_interval_ms = 250;
+        cfg.network.sync_interval_ms = 1000;
+    })
 }
 
 fn short(peer: &str) -> String {
@@ -245,57 +152,16 @@ pub async fn run(opts: DemoOptions) -> Result<ExitCode> {
 
     // 1. Identities and admission.
     println!("[1/6] identities and admission");
-    let anchor_dir_path = root.join("regulator");
-    let (anchor_dir, anchor_key) = init(
-        &anchor_dir_path,
-        &InitOptions {
-            name: Some("regulator".into()),
-            role: shoal_config::Role::Anchor,
-            api_listen: Some("127.0.0.1:0".into()),
-            p2p_listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
-            trust_anchors: vec![],
-            bootstrap: vec![],
-        },
-    )?;
-    let origin = crate::ledger::origin("regulator", &anchor_key)?;
-    let vkey = shoal_crypto::note::verifier_key(&origin, &anchor_key.public());
-    set_trust(&anchor_dir.root, &vkey)?;
-    configure_privacy(&anchor_dir.root)?;
+    let anchor = create_anchor(&root, "regulator")?;
+    configure_privacy(&anchor.dir.root)?;
     println!(
         "  regulator (anchor, trust root)  peer {}",
-        anchor_key.public().peer_id()?
+        anchor.key.public().peer_id()?
     );
     let mut member_dirs = Vec::new();
     for m in &members {
-        let path = root.join(&m.name);
-        let (d, key) = init(
-            &path,
-            &InitOptions {
-                name: Some(m.name.clone()),
-                role: shoal_config::Role::Member,
-                api_listen: Some("127.0.0.1:0".into()),
-                p2p_listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
-                trust_anchors: vec![vkey.clone()],
-                bootstrap: vec![],
-            },
-        )?;
+        let (d, key) = create_member(&root, &m.name, &anchor, &m.communities)?;
         configure_privacy(&d.root)?;
-        let req = AdmissionRequest::new(&key, &m.name, unix_now())?;
-        let grant = Grant::for_days(
-            AdmissionRole::Member,
-            m.communities.iter().map(String::as_str),
-            unix_now(),
-            30,
-        );
-        let chain = Chain::issue(
-            &anchor_key,
-            None,
-            &req,
-            &grant,
-            unix_now(),
-            random_bytes::<8>()?,
-        )?;
-        std::fs::write(d.admission_path(), chain.to_json_pretty())?;
         println!(
             "  {:<14} admitted by the regulator to {{{}}}  peer {}",
             m.name,
@@ -307,7 +173,7 @@ pub async fn run(opts: DemoOptions) -> Result<ExitCode> {
 
     // 2. Start the processes.
     println!("\n[2/6] starting the nodes");
-    let anchor_dir = DataDir::open(&anchor_dir.root)?;
+    let anchor_dir = DataDir::open(&anchor.dir.root)?;
     let mut procs = vec![start(
         "regulator",
         anchor_dir,
@@ -345,7 +211,7 @@ pub async fn run(opts: DemoOptions) -> Result<ExitCode> {
     } else {
         println!("\nstopping the nodes (SIGTERM: each signs a last checkpoint and flushes)");
         for p in procs.iter_mut() {
-            terminate(p);
+            p.terminate();
         }
         println!("data and logs kept in {}", root.display());
     }

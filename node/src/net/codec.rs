@@ -54,7 +54,13 @@ impl libp2p::request_response::Codec for FrameCodec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        read_frame(io, self.max_request).await
+        // request-response drops failed inbound reads silently, so an oversized request
+        // is handed on as an empty frame (which no valid message is, unread): the
+        // handler then refuses it and charges the sender as malformed.
+        match read_frame(io, self.max_request).await {
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(Vec::new()),
+            other => other,
+        }
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Vec<u8>>

@@ -3,7 +3,7 @@
 //! life cycle and admission live here; gossip validation is in `gossip.rs`, sync in
 //! `sync.rs`.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -33,8 +33,6 @@ use crate::store::Store;
 const TARGET_PEERS: usize = 16;
 /// Re-gossip our admission chain this often (longer than gossipsub's duplicate window).
 const ADMISSION_REANNOUNCE_MS: u64 = 130_000;
-/// Most intel items held back while their publisher's admission is unknown.
-const MAX_PARKED: usize = 10_000;
 
 /// State of one connected peer.
 #[derive(Debug, Default)]
@@ -53,12 +51,6 @@ pub(super) struct Peer {
     pub connections: usize,
 }
 
-/// An intel message held until its publisher's admission is known.
-pub(super) struct Parked {
-    pub topic: TopicHash,
-    pub data: Vec<u8>,
-}
-
 pub(super) struct Driver {
     pub swarm: Swarm<Behaviour>,
     pub own: PublicKey,
@@ -74,8 +66,7 @@ pub(super) struct Driver {
     pub penalties: Penalties,
     pub peers: HashMap<PeerId, Peer>,
     pub joined: HashSet<String>,
-    pub parked: HashMap<PublicKey, VecDeque<Parked>>,
-    pub parked_count: usize,
+    pub parking: super::parking::Parking,
     pub ledger_state: watch::Receiver<LedgerState>,
     pub gossiped_size: u64,
     pub gossiped_checkpoint: Option<u64>,
@@ -92,6 +83,8 @@ pub(super) struct Driver {
     pub admission_announced_ms: u64,
     /// Relayed listeners by relay peer (members reserve a slot on admitted anchors).
     pub circuits: HashMap<PeerId, libp2p::core::transport::ListenerId>,
+    /// Peers the operator blocked (kept blocked when a penalty ban expires).
+    pub operator_blocked: HashSet<PeerId>,
 }
 
 fn parse_bootstrap(addrs: &[String]) -> Result<Vec<(PeerId, Multiaddr)>> {
@@ -187,8 +180,7 @@ impl Driver {
             penalties: Penalties::default(),
             peers: HashMap::new(),
             joined: HashSet::new(),
-            parked: HashMap::new(),
-            parked_count: 0,
+            parking: super::parking::Parking::default(),
             ledger_state: p.ledger_state,
             gossiped_size: state.size,
             gossiped_checkpoint: None,
@@ -203,6 +195,7 @@ impl Driver {
             cmd_rx,
             admission_announced_ms: 0,
             circuits: HashMap::new(),
+            operator_blocked: HashSet::new(),
         })
     }
 
@@ -310,9 +303,11 @@ impl Driver {
             NetCommand::Block(peer, block, reply) => {
                 let b = &mut self.swarm.behaviour_mut().blocked;
                 if block {
+                    self.operator_blocked.insert(peer);
                     b.block_peer(peer);
                     tracing::info!(%peer, "peer blocked by the operator");
                 } else {
+                    self.operator_blocked.remove(&peer);
                     b.unblock_peer(peer);
                     tracing::info!(%peer, "peer unblocked by the operator");
                     if let Some(addr) = self
@@ -347,8 +342,7 @@ impl Driver {
             .collect();
         for peer in gone {
             tracing::info!(%peer, "peer's admission revoked; disconnecting");
-            self.penalties.ban(peer, now);
-            let _ = self.swarm.disconnect_peer_id(peer);
+            self.ban(peer);
         }
         Ok(())
     }
@@ -364,7 +358,10 @@ impl Driver {
     fn maintain(&mut self) {
         self.ask_heads_round_robin();
         self.announce_admission();
+        self.announce_checkpoint();
         self.reserve_relays();
+        self.expire_parked();
+        self.lift_expired_bans();
         let connected = self.peers.len();
         for (peer, addr) in self.bootstrap.clone() {
             if !self.swarm.is_connected(&peer) {
@@ -595,8 +592,7 @@ impl Driver {
             }
             Err(reason) => {
                 tracing::info!(%peer, reason, "peer failed admission; disconnecting");
-                self.penalties.ban(peer, now);
-                let _ = self.swarm.disconnect_peer_id(peer);
+                self.ban(peer);
                 false
             }
         }
@@ -682,8 +678,7 @@ impl Driver {
                 tracing::info!(%peer, community = c, "peer subscribed to a community it is not admitted to");
                 self.punish(peer, Offence::WrongTopic);
                 self.swarm.behaviour_mut().gossipsub.blacklist_peer(&peer);
-                let _ = self.swarm.disconnect_peer_id(peer);
-                self.penalties.ban(peer, now_ms());
+                self.ban(peer);
             }
         }
     }
@@ -701,7 +696,25 @@ impl Driver {
             }
             Verdict::Ban => {
                 tracing::warn!(%peer, "peer banned after repeated offences");
-                let _ = self.swarm.disconnect_peer_id(peer);
+                self.ban(peer);
+            }
+        }
+    }
+
+    /// Ban `peer` for [`super::penalty::BAN_MS`]: disconnected, and its connections refused
+    /// by the block list until the ban expires.
+    pub(super) fn ban(&mut self, peer: PeerId) {
+        self.penalties.ban(peer, now_ms());
+        self.swarm.behaviour_mut().blocked.block_peer(peer);
+        let _ = self.swarm.disconnect_peer_id(peer);
+    }
+
+    /// Let banned peers back once their ban expired (operator blocks stay).
+    fn lift_expired_bans(&mut self) {
+        let now = now_ms();
+        for peer in self.penalties.expired_bans(now) {
+            if !self.operator_blocked.contains(&peer) {
+                self.swarm.behaviour_mut().blocked.unblock_peer(peer);
             }
         }
     }
@@ -741,17 +754,22 @@ impl Driver {
             Ok(Some(n)) => n,
             _ => return,
         };
-        self.gossiped_checkpoint = Some(size);
         let msg = Control::Checkpoint {
             publisher: self.own,
             note,
         }
         .encode();
-        let _ = self
+        // Remember it only once sent: under load gossip may refuse it (queues full), and
+        // then the next tick tries again.
+        if self
             .swarm
             .behaviour_mut()
             .gossipsub
-            .publish(topics::control(), msg);
+            .publish(topics::control(), msg)
+            .is_ok()
+        {
+            self.gossiped_checkpoint = Some(size);
+        }
     }
 
     /// Gossip own entries appended since the last call, then the new checkpoint.
@@ -855,7 +873,13 @@ impl Driver {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
-            counters: self.counters.clone(),
+            counters: {
+                let (items, bytes) = self.parking.size();
+                let mut c = self.counters.clone();
+                c.parked_items = items as u64;
+                c.parked_bytes = bytes as u64;
+                c
+            },
             relay_reservations: self.reservations.iter().map(|p| p.to_string()).collect(),
             nat_status: self.nat.clone(),
             logs,
@@ -868,27 +892,6 @@ impl Driver {
                 false
             }
         });
-    }
-
-    /// Park an intel message whose publisher's admission is not known yet.
-    pub(super) fn park(&mut self, publisher: PublicKey, topic: TopicHash, data: Vec<u8>) {
-        if self.parked_count >= MAX_PARKED {
-            return;
-        }
-        self.parked_count += 1;
-        self.parked
-            .entry(publisher)
-            .or_default()
-            .push_back(Parked { topic, data });
-    }
-
-    pub(super) fn unpark(&mut self, publisher: &PublicKey) {
-        if let Some(items) = self.parked.remove(publisher) {
-            self.parked_count = self.parked_count.saturating_sub(items.len());
-            for it in items {
-                let _ = self.ingest_intel(None, &it.topic, &it.data);
-            }
-        }
     }
 
     /// Our own admission, if any.

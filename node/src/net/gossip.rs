@@ -20,6 +20,10 @@ use super::penalty::Offence;
 use super::{heads, now_ms, topics};
 use crate::store::replicas::Held;
 
+/// A copy of an item this node has held for longer than this (gossip's duplicate window
+/// plus slack) is a replay and costs the sender; earlier copies are honest races.
+const REPLAY_AFTER_MS: u64 = 150_000;
+
 /// The verdict on one message, and who is to blame for a rejection.
 pub(super) enum Verdict {
     Accept,
@@ -124,8 +128,13 @@ impl Driver {
                 // Known but expired or revoked.
                 return Verdict::Reject(Offence::Unadmitted);
             }
-            self.park(b.publisher, topic.clone(), data.to_vec());
-            return Verdict::Ignore;
+            // Held back (bounded) until its admission arrives; the forwarder is asked
+            // for the publisher's chain. Over the bounds, the forwarder is charged.
+            return if self.park(b.publisher, topic.clone(), data.to_vec(), source) {
+                Verdict::Ignore
+            } else {
+                Verdict::Reject(Offence::Unadmitted)
+            };
         };
         if b.tlp != shoal_protocol::Tlp::Clear && !publisher.is_member_of(&b.community) {
             return Verdict::Reject(Offence::Unadmitted);
@@ -135,10 +144,15 @@ impl Driver {
             _ => return Verdict::Ignore,
         }
         match self.store.held(&b.publisher, b.ledger_index) {
-            Ok(Some(Held::Full { bytes, .. })) => {
+            Ok(Some(Held::Full {
+                bytes, received_ms, ..
+            })) => {
                 if bytes == data {
-                    // Older than gossip's duplicate window (or already synced): a replay.
-                    return if source.is_some() {
+                    // Gossip drops repeats inside its duplicate window; a copy arriving
+                    // shortly after we stored the item is an honest race with sync. Only
+                    // a copy of an item held for longer than the window is a replay.
+                    let replay = now.saturating_sub(received_ms) > REPLAY_AFTER_MS;
+                    return if replay && source.is_some() {
                         Verdict::IgnoreAndCharge(Offence::Replay)
                     } else {
                         Verdict::Ignore

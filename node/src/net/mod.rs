@@ -5,7 +5,8 @@
 //! Files: [`behaviour`] (the composed libp2p behaviour), [`codec`] (request-response
 //! framing), [`topics`] (topic names), [`penalty`] (the one place peer penalties are
 //! decided), [`directory`] (admission knowledge), [`replicas`] (other publishers' logs),
-//! [`heads`] (opening their checkpoints), [`driver`] (the event loop), [`gossip`]
+//! [`heads`] (opening their checkpoints), `parking` (bounded holding of items whose
+//! publisher's admission is not known yet), [`driver`] (the event loop), [`gossip`]
 //! (validation of gossip at the boundary), [`sync`] (serving and fetching leaves),
 //! [`status`] (what the API shows).
 
@@ -15,6 +16,7 @@ pub mod directory;
 mod driver;
 mod gossip;
 pub mod heads;
+mod parking;
 pub mod peer_key;
 pub mod penalty;
 pub mod replicas;

@@ -16,8 +16,8 @@
 //! A peer's penalty is the sum of weights, halving every [`HALF_LIFE_MS`]. It is fed to
 //! gossipsub as the (negative) application-specific score, so a penalised peer first
 //! stops receiving gossip from us (below the gossip threshold), then its messages are
-//! ignored (graylist), and at [`DISCONNECT_AT`] it is disconnected and banned for
-//! [`BAN_MS`]. A peer that has not completed admission has score [`UNADMITTED_SCORE`]:
+//! ignored (graylist) — at that same point, [`DISCONNECT_AT`], it is disconnected and
+//! banned for [`BAN_MS`] (refused by the block list until then). A peer that has not completed admission has score [`UNADMITTED_SCORE`]:
 //! it is graylisted, so it can neither inject nor receive gossip.
 
 use std::collections::HashMap;
@@ -27,8 +27,10 @@ use serde::Serialize;
 
 /// Penalty halves over this many milliseconds.
 pub const HALF_LIFE_MS: u64 = 10 * 60 * 1000;
-/// At this penalty a peer is disconnected and banned.
-pub const DISCONNECT_AT: f64 = 100.0;
+/// At this penalty a peer is disconnected and banned: the graylist threshold, because
+/// below it gossipsub drops the peer's messages unseen, so no further offence could be
+/// counted.
+pub const DISCONNECT_AT: f64 = 80.0;
 /// How long a disconnected offender stays banned.
 pub const BAN_MS: u64 = 15 * 60 * 1000;
 /// Application score of a connected peer whose admission is not (yet) verified.
@@ -166,6 +168,21 @@ impl Penalties {
         self.banned.insert(peer, now_ms.saturating_add(BAN_MS));
     }
 
+    /// Peers whose ban ended by `now_ms` (each returned once).
+    pub fn expired_bans(&mut self, now_ms: u64) -> Vec<PeerId> {
+        let over: Vec<PeerId> = self
+            .banned
+            .iter()
+            .filter(|(_, &until)| until <= now_ms)
+            .map(|(p, _)| *p)
+            .collect();
+        for p in &over {
+            self.banned.remove(p);
+            self.peers.remove(p);
+        }
+        over
+    }
+
     /// Offences counted by kind since start.
     pub fn counts(&self) -> std::collections::BTreeMap<&'static str, u64> {
         self.counts.iter().map(|(k, v)| (k.as_str(), *v)).collect()
@@ -187,13 +204,18 @@ mod tests {
             Verdict::Score(-60.0)
         );
         assert_eq!(
-            p.punish(peer, Offence::BadSignature, HALF_LIFE_MS),
+            p.punish(peer, Offence::WrongTopic, HALF_LIFE_MS),
             Verdict::Ban
         );
         assert!(p.is_banned(&peer, HALF_LIFE_MS + 1));
         assert!(!p.is_banned(&peer, HALF_LIFE_MS + BAN_MS + 1));
         assert_eq!(p.score(&peer, HALF_LIFE_MS + BAN_MS + 1), 0.0);
-        assert_eq!(p.counts()["bad_signature"], 2);
+        assert_eq!(p.counts()["bad_signature"], 1);
+        assert_eq!(p.counts()["wrong_topic"], 1);
+        p.ban(peer, 0);
+        assert!(p.expired_bans(BAN_MS - 1).is_empty());
+        assert_eq!(p.expired_bans(BAN_MS), vec![peer]);
+        assert!(p.expired_bans(BAN_MS).is_empty());
     }
 
     #[test]
@@ -202,6 +224,8 @@ mod tests {
         assert!(t.gossip_threshold > t.publish_threshold);
         assert!(t.publish_threshold > t.graylist_threshold);
         assert!(UNADMITTED_SCORE < t.graylist_threshold);
+        // Banned exactly when gossipsub would stop showing us the peer's messages.
+        assert_eq!(-DISCONNECT_AT, t.graylist_threshold);
         // One malformed message does not cut a peer off; a bad signature does stop gossip to it.
         assert!(-Offence::Malformed.weight() > t.graylist_threshold);
         assert!(-Offence::BadSignature.weight() < t.gossip_threshold);

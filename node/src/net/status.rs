@@ -60,6 +60,10 @@ pub struct Counters {
     pub sync_served: u64,
     /// Checkpoints verified and applied.
     pub checkpoints: u64,
+    /// Items held back until their publisher's admission arrives.
+    pub parked_items: u64,
+    /// Bytes of those items.
+    pub parked_bytes: u64,
 }
 
 /// The snapshot.

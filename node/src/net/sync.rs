@@ -23,6 +23,7 @@ use crate::store::Store;
 pub(super) enum Asked {
     Heads,
     Leaves(PublicKey),
+    Chains,
 }
 
 impl Driver {
@@ -59,6 +60,12 @@ impl Driver {
                 if let Some(Asked::Leaves(p)) = self.asked.remove(&request_id) {
                     self.planner.on_failure(&peer, &p);
                 }
+                // An answer over the size limit (refused unread by the codec).
+                if let request_response::OutboundFailure::Io(e) = &error {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        self.punish(peer, Offence::Malformed);
+                    }
+                }
             }
             _ => {}
         }
@@ -72,6 +79,16 @@ impl Driver {
             .sync
             .send_request(&peer, SyncRequest::Heads.encode());
         self.asked.insert(id, Asked::Heads);
+    }
+
+    /// Ask `peer` for the admission chains of `keys` (publishers of items it forwarded).
+    pub(super) fn ask_chains(&mut self, peer: PeerId, keys: Vec<PublicKey>) {
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .sync
+            .send_request(&peer, SyncRequest::Chains(keys).encode());
+        self.asked.insert(id, Asked::Chains);
     }
 
     /// Ask the next admitted peer (round robin) for its heads.
@@ -149,7 +166,7 @@ impl Driver {
             budget -= 1;
             let publisher = match &req {
                 SyncRequest::Leaves { publisher, .. } => *publisher,
-                SyncRequest::Heads => continue,
+                SyncRequest::Heads | SyncRequest::Chains(_) => continue,
             };
             let id: OutboundRequestId = self
                 .swarm
@@ -207,6 +224,27 @@ impl Driver {
                         self.counters.checkpoints += 1;
                     }
                     self.try_advance(&publisher);
+                }
+            }
+            (Some(Asked::Chains), SyncResponse::Chains(chains)) => {
+                for chain in chains {
+                    let subject = shoal_protocol::admission::Chain::parse(&chain)
+                        .ok()
+                        .and_then(|c| c.leaf().map(|l| l.subject));
+                    let Some(subject) = subject else {
+                        self.punish(peer, Offence::Malformed);
+                        return;
+                    };
+                    match self.dir.learn(&subject, &chain, now / 1000) {
+                        Ok(_) => {
+                            let _ = self.store.put_chain(&subject, &chain);
+                            self.unpark(&subject);
+                        }
+                        Err(_) => {
+                            self.punish(peer, Offence::Unadmitted);
+                            return;
+                        }
+                    }
                 }
             }
             (Some(Asked::Leaves(asked_for)), SyncResponse::Leaves { publisher, items }) => {
@@ -355,6 +393,13 @@ impl Driver {
                 SyncResponse::Refused("malformed request".into()).encode()
             }
             (Some(_), Ok(SyncRequest::Heads)) => self.heads_response().encode(),
+            (Some(_), Ok(SyncRequest::Chains(keys))) => SyncResponse::Chains(
+                keys.iter()
+                    .filter_map(|k| self.dir.chain_bytes(k))
+                    .take(shoal_protocol::wire::MAX_CHAIN_KEYS)
+                    .collect(),
+            )
+            .encode(),
             (Some(adm), Ok(SyncRequest::Leaves { publisher, ranges })) => {
                 let own_size = self.ledger_state.borrow().size;
                 let verified = self.replicas.verified_size(&publisher);

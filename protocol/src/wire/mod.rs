@@ -65,12 +65,18 @@ pub const TAG_HELLO: u8 = 0x10;
 pub const TAG_REQUEST_HEADS: u8 = 0x20;
 /// Tag of [`SyncRequest::Leaves`].
 pub const TAG_REQUEST_LEAVES: u8 = 0x21;
+/// Tag of [`SyncRequest::Chains`].
+pub const TAG_REQUEST_CHAINS: u8 = 0x22;
 /// Tag of [`SyncResponse::Heads`].
 pub const TAG_RESPONSE_HEADS: u8 = 0x30;
 /// Tag of [`SyncResponse::Leaves`].
 pub const TAG_RESPONSE_LEAVES: u8 = 0x31;
 /// Tag of [`SyncResponse::Refused`].
 pub const TAG_REFUSED: u8 = 0x32;
+/// Tag of [`SyncResponse::Chains`].
+pub const TAG_RESPONSE_CHAINS: u8 = 0x33;
+/// Most keys in one [`SyncRequest::Chains`] and chains in its answer.
+pub const MAX_CHAIN_KEYS: usize = 64;
 
 /// Leaf item kind byte of [`Leaf::Full`].
 const LEAF_FULL: u8 = 0;
@@ -228,6 +234,10 @@ pub enum SyncRequest {
         /// non-overlapping, covering at most `max_leaves` leaves in total.
         ranges: Vec<(u64, u64)>,
     },
+    /// Ask for the admission chains the peer holds for these keys (at most
+    /// [`MAX_CHAIN_KEYS`]): a node that received items from a publisher whose admission
+    /// it does not know yet asks the peer that forwarded them.
+    Chains(Vec<PublicKey>),
 }
 
 /// Check leaf request ranges against the rules [`SyncRequest::Leaves`] documents; returns
@@ -286,6 +296,17 @@ impl SyncRequest {
                 }
                 out
             }
+            Self::Chains(keys) => {
+                let mut out = header(
+                    TAG_REQUEST_CHAINS,
+                    keys.len().saturating_mul(32).saturating_add(4),
+                );
+                put_u32(&mut out, keys.len());
+                for k in keys {
+                    out.extend_from_slice(&k.0);
+                }
+                out
+            }
         }
     }
 
@@ -303,6 +324,14 @@ impl SyncRequest {
                 }
                 check_ranges(&ranges, limits)?;
                 Self::Leaves { publisher, ranges }
+            }
+            TAG_REQUEST_CHAINS => {
+                let count = r.count("keys", MAX_CHAIN_KEYS, 32)?;
+                let mut keys = Vec::with_capacity(count);
+                for _ in 0..count {
+                    keys.push(r.public_key("key")?);
+                }
+                Self::Chains(keys)
             }
             tag => {
                 return Err(WireError::UnknownTag {
@@ -351,6 +380,9 @@ pub enum SyncResponse {
     /// The latest checkpoint of every publisher the responder knows, sorted by publisher
     /// (strictly increasing).
     Heads(Vec<Head>),
+    /// Admission chains (opaque JSON bytes, each at most `max_blob_bytes`; at most
+    /// [`MAX_CHAIN_KEYS`]) for the asked keys the responder knows.
+    Chains(Vec<Vec<u8>>),
     /// Leaves of one ledger.
     Leaves {
         /// The ledger.
@@ -410,6 +442,17 @@ impl SyncResponse {
                 put_bytes(&mut out, reason.as_bytes());
                 out
             }
+            Self::Chains(chains) => {
+                let body = chains
+                    .iter()
+                    .fold(4usize, |n, c| n.saturating_add(c.len()).saturating_add(4));
+                let mut out = header(TAG_RESPONSE_CHAINS, body);
+                put_u32(&mut out, chains.len());
+                for c in chains {
+                    put_bytes(&mut out, c);
+                }
+                out
+            }
         }
     }
 
@@ -451,6 +494,14 @@ impl SyncResponse {
                 Self::Leaves { publisher, items }
             }
             TAG_REFUSED => Self::Refused(r.string("refusal", MAX_REFUSAL_BYTES)?),
+            TAG_RESPONSE_CHAINS => {
+                let count = r.count("chains", MAX_CHAIN_KEYS, 4)?;
+                let mut chains = Vec::with_capacity(count);
+                for _ in 0..count {
+                    chains.push(r.bytes("chain", limits.max_blob_bytes)?.to_vec());
+                }
+                Self::Chains(chains)
+            }
             tag => {
                 return Err(WireError::UnknownTag {
                     message: "sync response",
