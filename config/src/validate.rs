@@ -360,7 +360,21 @@ mod tests {
             ("[node]\nrole = \"king\"", "role"),
             ("[publish]\ndefault_tlp = \"red\"", "publish.default_tlp"),
             ("[publish]\ncommunity = \"Upper\"", "publish.community"),
-            ("[p2p]\nbootstrap = [\"example.com\"]", "p2p.bootstrap"),
+            (
+                "[network]\nbootstrap = [\"example.com\"]",
+                "network.bootstrap[0]",
+            ),
+            (
+                "[network]\nbootstrap = [\"/ip4/127.0.0.1/tcp/1\"]",
+                "network.bootstrap[0]",
+            ),
+            (
+                "[network]\ntrust_anchors = [\"not-a-key\"]",
+                "network.trust_anchors[0]",
+            ),
+            ("[network]\nmesh_n = 1", "network.mesh_n"),
+            ("[network]\nsync_batch = 0", "network.sync_batch"),
+            ("[network]\nmax_connections = 0", "network.max_connections"),
             ("[envelope]\nmax_bytes = 10", "envelope.max_bytes"),
             (
                 "[publish]\ndefault_tlp = \"amber+strict\"",

@@ -158,7 +158,7 @@ pub fn init(root: &Path, opts: &InitOptions) -> Result<(DataDir, NodeKey)> {
     config
         .validate()
         .map_err(|(k, p)| anyhow::anyhow!("`{k}` {p}"))?;
-    let dir = DataDir {
+    let mut dir = DataDir {
         root: root.to_path_buf(),
         config,
     };
@@ -179,6 +179,13 @@ pub fn init(root: &Path, opts: &InitOptions) -> Result<(DataDir, NodeKey)> {
     }
     let key = NodeKey::from_seed(random_bytes::<32>()?);
     key.save_new(&dir.key_path())?;
+    // A top-level anchor is its own trust root (a lower-level anchor is given the root
+    // above it with --trust-anchor and installs its certificate chain instead).
+    if dir.config.node.role == Role::Anchor && dir.config.network.trust_anchors.is_empty() {
+        let origin = crate::ledger::origin(&dir.config.node.name, &key)?;
+        dir.config.network.trust_anchors =
+            vec![shoal_crypto::note::verifier_key(&origin, &key.public())];
+    }
     let token = hex::encode(random_bytes::<32>()?) + "\n";
     if dir.token_path().exists() {
         fs::remove_file(dir.token_path())?;

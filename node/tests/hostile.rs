@@ -220,7 +220,8 @@ async fn a_hostile_peer_is_rejected_counted_scored_down_and_disconnected_while_h
     let s = wait_offences(&m1, "unadmitted", 1).await;
     let hp = peer(&s, &h.peer_id).expect("still connected before the last straw");
     let score = hp["score"].as_f64().unwrap();
-    assert!(score <= -60.0, "penalties add up: {hp}");
+    // Two malformed (20 each) and one unadmitted (20), minus a little decay.
+    assert!(score < -55.0, "penalties add up: {hp}");
     assert!(
         hp["gossip_score"].as_f64().is_some_and(|g| g < 0.0),
         "gossipsub sees the negative score: {hp}"

@@ -124,3 +124,45 @@ async fn an_unadmitted_node_receives_nothing_and_cannot_inject() {
     let s = status(&out).await;
     assert!(s["admission"].is_null());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_that_only_speak_quic_form_the_network_and_deliver() {
+    let mut net = Net::create(&MEMBERS[..2]);
+    let quic = |c: &mut shoal_config::Config| {
+        c.network.listen = vec!["/ip4/127.0.0.1/udp/0/quic-v1".into()];
+    };
+    common::configure(&net.anchor.dir, quic);
+    for m in &net.members {
+        common::configure(&m.dir, quic);
+    }
+    net.start_all(1).await;
+    assert!(net.bootstrap().contains("/quic-v1/"), "{}", net.bootstrap());
+    let m1 = net.members[0].api();
+    assert_eq!(
+        publish(
+            &m1,
+            (0..5).map(|n| indicator(n, 11)).collect(),
+            11,
+            "energy",
+            "amber"
+        )
+        .await,
+        5
+    );
+    let m2 = net.members[1].api();
+    let p1 = net.members[0].peer_id.clone();
+    wait_until(30, "m2 gets m1's items over QUIC", || async {
+        verified_size(&m2, &p1).await == 5
+            && intel(&m2, &format!("publisher={p1}")).await.len() == 5
+    })
+    .await;
+    let s = status(&m2).await;
+    assert!(
+        s["peers"].as_array().unwrap().iter().all(|p| p["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a.as_str().unwrap().contains("/quic-v1"))),
+        "{s}"
+    );
+}
