@@ -409,7 +409,10 @@ async fn drive(procs: &[Proc], members: &[MemberPlan], t0: Instant) -> Result<()
     for (p, c) in procs.iter().zip(&clients).skip(1) {
         let intel = get_json(c, "/api/v1/intel?limit=1").await?;
         let Some(it) = intel["items"].as_array().and_then(|a| a.first()).cloned() else {
-            println!("  {:<14} received nothing to prove", p.name);
+            println!(
+                "  {:<14} received no item it is eligible for (only leaf hashes): nothing to prove",
+                p.name
+            );
             continue;
         };
         let from = it["publisher_peer_id"].as_str().unwrap_or("");
