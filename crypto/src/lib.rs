@@ -1,7 +1,8 @@
 //! Shoal's cryptography: node keys and domain-separated Ed25519 signatures
 //! ([`keys`]), RFC 9162 hashing ([`hash`]), Merkle tree math and proofs kept apart
 //! from storage ([`merkle`]), and the C2SP text formats transparency-log tools
-//! speak: signed notes ([`note`]), checkpoints ([`checkpoint`]) and tlog-proofs
+//! speak: signed notes ([`note`]), checkpoints ([`checkpoint`]), witness
+//! cosignatures and witness policies ([`cosignature`]) and tlog-proofs
 //! ([`tlog_proof`]); and the keyed pseudonymisation the privacy pipeline uses:
 //! prefix-preserving Crypto-PAn for IP addresses ([`cryptopan`]) and per-epoch
 //! HMAC pseudonyms ([`pseudonym`]).
@@ -23,6 +24,7 @@
 )]
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod cryptopan;
 mod encoding;
 pub mod hash;
@@ -33,10 +35,14 @@ pub mod pseudonym;
 pub mod tlog_proof;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
+pub use cosignature::{
+    add_cosignature, cosign, verify_cosignature, CosignatureError, PolicyError, Witness,
+    WitnessKey, WitnessPolicy, WitnessVerifier,
+};
 pub use cryptopan::{CryptoPan, CryptoPanError};
 pub use hash::Hash;
 pub use keys::{KeyError, NodeKey, PublicKey};
 pub use merkle::{CompactRange, MemoryTree, MerkleError, ProofError, StoredNode, SubtreeSource};
 pub use note::{Note, NoteError, NoteSignature, Verifier};
 pub use pseudonym::PseudonymKey;
-pub use tlog_proof::{TlogProof, TlogProofError};
+pub use tlog_proof::{TlogProof, TlogProofError, WitnessedProofError};

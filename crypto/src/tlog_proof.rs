@@ -15,6 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::cosignature::{PolicyError, WitnessPolicy};
 use crate::encoding::{decode_hash, encode_hash, parse_decimal};
 use crate::hash::{leaf_hash, Hash};
 use crate::merkle::{verify_inclusion, ProofError};
@@ -77,6 +78,17 @@ pub enum TlogProofError {
     /// The entry is not at the index under the checkpoint's root.
     #[error("inclusion proof: {0}")]
     Proof(#[from] ProofError),
+}
+
+/// Why a proof failed [`TlogProof::verify_witnessed`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessedProofError {
+    /// The log signature or the inclusion proof failed (see [`TlogProof::verify`]).
+    #[error(transparent)]
+    Proof(#[from] TlogProofError),
+    /// The checkpoint's cosignatures do not meet the witness policy.
+    #[error("proof checkpoint witnesses: {0}")]
+    Witnesses(#[from] PolicyError),
 }
 
 /// An offline-verifiable proof that an entry is in a log.
@@ -196,5 +208,22 @@ impl TlogProof {
             &checkpoint.root,
         )?;
         Ok(checkpoint)
+    }
+
+    /// [`TlogProof::verify`] with the log's verifier `log`, then check the
+    /// checkpoint's cosignatures against `policy`. Returns the checkpoint and the
+    /// (name, timestamp) of each distinct trusted witness that cosigned it.
+    ///
+    /// Cosignature lines travel in the checkpoint note after the log's signature;
+    /// the log signature check ignores them and the policy ignores the log's line.
+    pub fn verify_witnessed(
+        &self,
+        entry: &[u8],
+        log: &Verifier,
+        policy: &WitnessPolicy,
+    ) -> Result<(Checkpoint, Vec<(String, u64)>), WitnessedProofError> {
+        let checkpoint = self.verify(entry, log)?;
+        let witnesses = policy.check(&self.checkpoint)?;
+        Ok((checkpoint, witnesses))
     }
 }

@@ -28,6 +28,7 @@ pub mod dp;
 pub mod envelope;
 pub mod jcs;
 mod json;
+pub mod provenance;
 pub mod stix;
 pub mod sync;
 pub mod tlp;

@@ -1,38 +1,39 @@
 //! The network driver: owns the swarm and every piece of network state, and runs one
-//! event loop (swarm events, the own ledger's progress, timers, shutdown). Connection
-//! life cycle and admission live here; gossip validation is in `gossip.rs`, sync in
-//! `sync.rs`.
+//! event loop (swarm events, the own ledger's progress, commands, timers, shutdown).
+//! Peer life cycle and admission are in `peers.rs`, gossip validation in `gossip.rs`,
+//! outbound gossip in `announce.rs`, sync in `sync.rs`, the status snapshot in
+//! `status.rs`.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use futures::StreamExt;
-use libp2p::gossipsub::{IdentTopic, TopicHash};
+use libp2p::gossipsub::TopicHash;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{identify, kad, noise, relay, request_response, tcp, yamux, Multiaddr, PeerId, Swarm};
+use libp2p::{identify, kad, noise, relay, tcp, yamux, Multiaddr, PeerId, Swarm};
 use shoal_config::{NetworkConfig, Role};
 use shoal_crypto::keys::PublicKey;
 use shoal_crypto::NodeKey;
-use shoal_protocol::admission::{Admitted, Communities, TrustRoots};
+use shoal_protocol::admission::{Admitted, TrustRoots};
 use shoal_protocol::sync::{PlannerConfig, SyncPlanner};
-use shoal_protocol::wire::{self, Control, Hello};
+use shoal_protocol::wire::{self, Control};
 use tokio::sync::{mpsc, watch};
 
 use super::behaviour::{Behaviour, BehaviourEvent, Settings, PROTOCOL_VERSION};
 use super::directory::Directory;
-use super::penalty::{Offence, Penalties, Verdict, UNADMITTED_SCORE};
+use super::penalty::Penalties;
 use super::replicas::Replicas;
-use super::status::{Counters, LogInfo, NetStatus, OwnAdmission, PeerInfo};
-use super::{now_ms, peer_key, topics, NetCommand, NetParams, FAST_TICK};
+use super::status::{Counters, NetStatus};
+use super::{now_ms, topics, NetCommand, NetParams, FAST_TICK};
 use crate::ledger::writer::LedgerState;
 use crate::store::Store;
 
 /// How many connected peers the node tries to keep through discovery.
 const TARGET_PEERS: usize = 16;
 /// Re-gossip our admission chain this often (longer than gossipsub's duplicate window).
-const ADMISSION_REANNOUNCE_MS: u64 = 130_000;
+pub(super) const ADMISSION_REANNOUNCE_MS: u64 = 130_000;
 
 /// State of one connected peer.
 #[derive(Debug, Default)]
@@ -326,27 +327,6 @@ impl Driver {
         }
     }
 
-    /// Take a revocation: remember it, drop the admissions it ends and disconnect those peers.
-    pub(super) fn apply_revocation(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let now = now_ms();
-        let removed = self
-            .dir
-            .add_revocation(bytes, now / 1000)
-            .map_err(|e| e.to_string())?;
-        let _ = self.store.put_revocation(bytes);
-        let gone: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| p.key.is_some_and(|k| removed.contains(&k)))
-            .map(|(id, _)| *id)
-            .collect();
-        for peer in gone {
-            tracing::info!(%peer, "peer's admission revoked; disconnecting");
-            self.ban(peer);
-        }
-        Ok(())
-    }
-
     pub fn commit(&mut self) {
         if let Err(e) = self.replicas.commit() {
             tracing::error!(error = %e, "cannot store received intel; it will be fetched again by sync");
@@ -441,41 +421,6 @@ impl Driver {
         }
     }
 
-    fn on_connected(&mut self, peer: PeerId, addr: Multiaddr, n: u32) {
-        let now = now_ms();
-        if self.penalties.is_banned(&peer, now) {
-            tracing::debug!(%peer, "banned peer connected; closing");
-            let _ = self.swarm.disconnect_peer_id(peer);
-            return;
-        }
-        let entry = self.peers.entry(peer).or_default();
-        entry.addrs.push(addr.clone());
-        entry.connections = n as usize;
-        if n > 1 {
-            return;
-        }
-        entry.key = peer_key::public_key(&peer);
-        if entry.key.is_none() {
-            tracing::info!(%peer, "peer id carries no Ed25519 key; closing");
-            let _ = self.swarm.disconnect_peer_id(peer);
-            return;
-        }
-        // Until its admission is verified, the peer is graylisted: it can neither inject
-        // gossip nor receive any.
-        self.swarm
-            .behaviour_mut()
-            .gossipsub
-            .set_application_score(&peer, UNADMITTED_SCORE);
-        let hello = Hello {
-            chain: self.dir.own_chain.clone(),
-        };
-        self.swarm
-            .behaviour_mut()
-            .admission
-            .send_request(&peer, hello.encode());
-        tracing::debug!(%peer, %addr, "connected; admission exchange started");
-    }
-
     fn on_behaviour_event(&mut self, ev: BehaviourEvent) {
         match ev {
             BehaviourEvent::Gossipsub(e) => self.on_gossipsub(e),
@@ -522,389 +467,9 @@ impl Driver {
         }
     }
 
-    fn on_admission(&mut self, ev: request_response::Event<Vec<u8>, Vec<u8>>) {
-        use request_response::{Event, Message};
-        match ev {
-            Event::Message {
-                peer,
-                message:
-                    Message::Request {
-                        request, channel, ..
-                    },
-                ..
-            } => {
-                let ok = self.check_hello(peer, &request);
-                // Only an admitted peer learns our chain (and with it our communities).
-                let reply = if ok {
-                    Hello {
-                        chain: self.dir.own_chain.clone(),
-                    }
-                } else {
-                    Hello { chain: Vec::new() }
-                };
-                let _ = self
-                    .swarm
-                    .behaviour_mut()
-                    .admission
-                    .send_response(channel, reply.encode());
-            }
-            Event::Message {
-                peer,
-                message: Message::Response { response, .. },
-                ..
-            } => {
-                self.check_hello(peer, &response);
-            }
-            Event::OutboundFailure { peer, error, .. } => {
-                tracing::debug!(%peer, %error, "admission exchange failed");
-            }
-            _ => {}
-        }
-    }
-
-    /// Verify a peer's `Hello`; on success mark it admitted, otherwise disconnect and ban it.
-    fn check_hello(&mut self, peer: PeerId, bytes: &[u8]) -> bool {
-        let now = now_ms();
-        let Some(key) = self.peers.get(&peer).and_then(|p| p.key) else {
-            return false;
-        };
-        if self
-            .peers
-            .get(&peer)
-            .and_then(|p| p.admitted.as_ref())
-            .is_some()
-        {
-            return true;
-        }
-        let result = Hello::decode(bytes, &self.limits)
-            .map_err(|e| e.to_string())
-            .and_then(|h| {
-                self.dir
-                    .learn(&key, &h.chain, now / 1000)
-                    .map_err(|e| e.to_string())
-            });
-        match result {
-            Ok(adm) => {
-                let _ = self.store.put_chain(&key, &self.dir_chain_bytes(&key));
-                tracing::info!(%peer, name = adm.name, role = %adm.role, "peer admitted");
-                self.on_peer_admitted(peer, adm);
-                true
-            }
-            Err(reason) => {
-                tracing::info!(%peer, reason, "peer failed admission; disconnecting");
-                self.ban(peer);
-                false
-            }
-        }
-    }
-
-    fn dir_chain_bytes(&self, key: &PublicKey) -> Vec<u8> {
-        self.dir.chain_bytes(key).unwrap_or_default()
-    }
-
-    fn on_peer_admitted(&mut self, peer: PeerId, adm: Admitted) {
-        let now = now_ms();
-        let early = match self.peers.get_mut(&peer) {
-            Some(p) => {
-                p.admitted = Some(adm.clone());
-                std::mem::take(&mut p.early_subscriptions)
-            }
-            None => return,
-        };
-        let score = self.penalties.score(&peer, now);
-        self.swarm
-            .behaviour_mut()
-            .gossipsub
-            .set_application_score(&peer, score);
-        for t in early {
-            self.check_subscription(peer, &t);
-        }
-        // A trust root follows every community its members belong to.
-        if matches!(
-            self.dir.own.as_ref().map(|o| &o.communities),
-            Some(Communities::All)
-        ) {
-            self.join_topics();
-        }
-        if let Some(key) = self.peers.get(&peer).and_then(|p| p.key) {
-            self.unpark(&key);
-        }
-        self.reserve_relays();
-        self.ask_heads(peer);
-        self.announce_admission();
-    }
-
-    /// Members reserve a relay slot on every connected, admitted bootstrap anchor that
-    /// they hold no relayed listener on, so that peers can reach them behind NAT. Called
-    /// on admission and periodically (a refused or expired reservation is retried).
-    fn reserve_relays(&mut self) {
-        if !self.cfg.use_relays || self.role != Role::Member {
-            return;
-        }
-        let anchors: Vec<(PeerId, Multiaddr)> = self
-            .bootstrap
-            .iter()
-            .filter(|(p, _)| !self.circuits.contains_key(p))
-            .filter(|(p, _)| {
-                self.peers
-                    .get(p)
-                    .and_then(|x| x.admitted.as_ref())
-                    .is_some_and(|a| a.role == shoal_protocol::admission::Role::Anchor)
-            })
-            .cloned()
-            .collect();
-        for (peer, addr) in anchors {
-            let circuit = addr.with(Protocol::P2pCircuit);
-            match self.swarm.listen_on(circuit.clone()) {
-                Ok(id) => {
-                    self.circuits.insert(peer, id);
-                }
-                Err(e) => tracing::debug!(%circuit, error = %e, "cannot listen through relay"),
-            }
-        }
-    }
-
-    /// A peer subscribed to `topic`: community topics are for that community's members only.
-    pub(super) fn check_subscription(&mut self, peer: PeerId, topic: &TopicHash) {
-        let Some(p) = self.peers.get_mut(&peer) else {
-            return;
-        };
-        let Some(adm) = p.admitted.clone() else {
-            p.early_subscriptions.push(topic.clone());
-            return;
-        };
-        if let topics::Kind::Community(c) = topics::classify(topic) {
-            if !adm.is_member_of(&c) {
-                tracing::info!(%peer, community = c, "peer subscribed to a community it is not admitted to");
-                self.punish(peer, Offence::WrongTopic);
-                self.swarm.behaviour_mut().gossipsub.blacklist_peer(&peer);
-                self.ban(peer);
-            }
-        }
-    }
-
-    /// Penalise a peer (see `penalty.rs`); disconnects and bans at the threshold.
-    pub(super) fn punish(&mut self, peer: PeerId, offence: Offence) {
-        match self.penalties.punish(peer, offence, now_ms()) {
-            Verdict::Score(s) => {
-                if self.peers.get(&peer).is_some_and(|p| p.admitted.is_some()) {
-                    self.swarm
-                        .behaviour_mut()
-                        .gossipsub
-                        .set_application_score(&peer, s);
-                }
-            }
-            Verdict::Ban => {
-                tracing::warn!(%peer, "peer banned after repeated offences");
-                self.ban(peer);
-            }
-        }
-    }
-
-    /// Ban `peer` for [`super::penalty::BAN_MS`]: disconnected, and its connections refused
-    /// by the block list until the ban expires.
-    pub(super) fn ban(&mut self, peer: PeerId) {
-        self.penalties.ban(peer, now_ms());
-        self.swarm.behaviour_mut().blocked.block_peer(peer);
-        let _ = self.swarm.disconnect_peer_id(peer);
-    }
-
-    /// Let banned peers back once their ban expired (operator blocks stay).
-    fn lift_expired_bans(&mut self) {
-        let now = now_ms();
-        for peer in self.penalties.expired_bans(now) {
-            if !self.operator_blocked.contains(&peer) {
-                self.swarm.behaviour_mut().blocked.unblock_peer(peer);
-            }
-        }
-    }
-
-    /// Gossip our admission chain on the control topic (so that nodes not directly
-    /// connected to us can check our items).
-    fn announce_admission(&mut self) {
-        let now = now_ms();
-        // gossipsub refuses to publish the same bytes again within its duplicate window.
-        if self.dir.own_chain.is_empty()
-            || self.peers.is_empty()
-            || now.saturating_sub(self.admission_announced_ms) < ADMISSION_REANNOUNCE_MS
-        {
-            return;
-        }
-        let msg = Control::Admission(self.dir.own_chain.clone()).encode();
-        if self
-            .swarm
-            .behaviour_mut()
-            .gossipsub
-            .publish(topics::control(), msg)
-            .is_ok()
-        {
-            self.admission_announced_ms = now;
-        }
-    }
-
-    /// Gossip our latest checkpoint if it changed.
-    pub(super) fn announce_checkpoint(&mut self) {
-        let Some(size) = self.ledger_state.borrow().checkpoint else {
-            return;
-        };
-        if self.gossiped_checkpoint == Some(size) {
-            return;
-        }
-        let note = match self.store.checkpoint(size) {
-            Ok(Some(n)) => n,
-            _ => return,
-        };
-        let msg = Control::Checkpoint {
-            publisher: self.own,
-            note,
-        }
-        .encode();
-        // Remember it only once sent: under load gossip may refuse it (queues full), and
-        // then the next tick tries again.
-        if self
-            .swarm
-            .behaviour_mut()
-            .gossipsub
-            .publish(topics::control(), msg)
-            .is_ok()
-        {
-            self.gossiped_checkpoint = Some(size);
-        }
-    }
-
-    /// Gossip own entries appended since the last call, then the new checkpoint.
-    fn gossip_own(&mut self) {
-        let state = *self.ledger_state.borrow();
-        if self.dir.own.is_some() {
-            let mut idx = self.gossiped_size;
-            while idx < state.size {
-                match self.store.entry(idx) {
-                    Ok(Some(bytes)) => self.publish_entry(bytes),
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::error!(index = idx, error = %e, "cannot read own entry to gossip");
-                        break;
-                    }
-                }
-                idx += 1;
-            }
-        }
-        self.gossiped_size = state.size;
-        self.announce_checkpoint();
-    }
-
-    fn publish_entry(&mut self, bytes: Vec<u8>) {
-        let env = match shoal_protocol::Envelope::decode(&bytes, self.max_envelope) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::error!(error = %e, "own entry does not decode; not gossiped");
-                return;
-            }
-        };
-        // RED and AMBER+STRICT never leave; `for_item` has no topic for them.
-        let Some(topic): Option<IdentTopic> = topics::for_item(env.body.tlp, &env.body.community)
-        else {
-            return;
-        };
-        match self.swarm.behaviour_mut().gossipsub.publish(topic, bytes) {
-            Ok(_) => self.counters.published += 1,
-            // No peer in the topic yet: sync delivers it once peers learn the checkpoint.
-            Err(e) => {
-                tracing::debug!(error = %e, index = env.body.ledger_index, "gossip publish deferred to sync")
-            }
-        }
-    }
-
-    fn publish_status(&mut self) {
-        let now = now_ms();
-        let gs = &self.swarm.behaviour().gossipsub;
-        let mut peers: Vec<PeerInfo> = self
-            .peers
-            .iter()
-            .map(|(id, p)| PeerInfo {
-                peer_id: id.to_string(),
-                admitted: p.admitted.is_some(),
-                name: p.admitted.as_ref().map(|a| a.name.clone()),
-                role: p.admitted.as_ref().map(|a| a.role.to_string()),
-                communities: p
-                    .admitted
-                    .as_ref()
-                    .map(|a| communities_list(&a.communities))
-                    .unwrap_or_default(),
-                score: self.penalties.score(id, now),
-                gossip_score: gs.peer_score(id),
-                addresses: p.addrs.iter().map(|a| a.to_string()).collect(),
-                relayed: p
-                    .addrs
-                    .iter()
-                    .any(|a| a.iter().any(|x| matches!(x, Protocol::P2pCircuit))),
-            })
-            .collect();
-        peers.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
-        let mut logs: Vec<LogInfo> = self
-            .replicas
-            .publishers()
-            .into_iter()
-            .filter_map(|p| {
-                let (v, k) = self.replicas.sizes(&p)?;
-                Some(LogInfo {
-                    publisher: hex::encode(p.0),
-                    peer_id: p.peer_id().map(|x| x.to_string()).unwrap_or_default(),
-                    verified_size: v,
-                    known_size: k,
-                })
-            })
-            .collect();
-        logs.sort_by(|a, b| a.publisher.cmp(&b.publisher));
-        let status = NetStatus {
-            enabled: true,
-            peer_id: self.own_peer.to_string(),
-            listen_addrs: self.listen_addrs.iter().map(|a| a.to_string()).collect(),
-            admission: self.dir.own.as_ref().map(|a| OwnAdmission {
-                name: a.name.clone(),
-                role: a.role.to_string(),
-                communities: communities_list(&a.communities),
-                expires_at: a.expires_at,
-            }),
-            peers,
-            offences: self
-                .penalties
-                .counts()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-            counters: {
-                let (items, bytes) = self.parking.size();
-                let mut c = self.counters.clone();
-                c.parked_items = items as u64;
-                c.parked_bytes = bytes as u64;
-                c
-            },
-            relay_reservations: self.reservations.iter().map(|p| p.to_string()).collect(),
-            nat_status: self.nat.clone(),
-            logs,
-        };
-        self.status_tx.send_if_modified(|s| {
-            if *s != status {
-                *s = status;
-                true
-            } else {
-                false
-            }
-        });
-    }
-
     /// Our own admission, if any.
     pub(super) fn own_admission(&self) -> Option<&Admitted> {
         self.dir.own.as_ref()
-    }
-}
-
-/// Communities as a list (`*` for all).
-pub(super) fn communities_list(c: &Communities) -> Vec<String> {
-    match c {
-        Communities::All => vec!["*".into()],
-        Communities::Only(s) => s.iter().cloned().collect(),
     }
 }
 

@@ -5,11 +5,13 @@
 //! Files: [`behaviour`] (the composed libp2p behaviour), [`codec`] (request-response
 //! framing), [`topics`] (topic names), [`penalty`] (the one place peer penalties are
 //! decided), [`directory`] (admission knowledge), [`replicas`] (other publishers' logs),
-//! [`heads`] (opening their checkpoints), `parking` (bounded holding of items whose
+//! [`heads`] (opening their checkpoints), `peers` (connection life cycle, admission, bans),
+//! `announce` (gossip of the own log), `parking` (bounded holding of items whose
 //! publisher's admission is not known yet), [`driver`] (the event loop), [`gossip`]
 //! (validation of gossip at the boundary), [`sync`] (serving and fetching leaves),
 //! [`status`] (what the API shows).
 
+mod announce;
 pub mod behaviour;
 pub mod codec;
 pub mod directory;
@@ -18,6 +20,7 @@ mod gossip;
 pub mod heads;
 mod parking;
 pub mod peer_key;
+mod peers;
 pub mod penalty;
 pub mod replicas;
 pub mod status;

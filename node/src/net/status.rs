@@ -3,7 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use libp2p::multiaddr::Protocol;
 use serde::Serialize;
+use shoal_protocol::admission::Communities;
+
+use super::driver::Driver;
+use super::now_ms;
 
 /// This node's admission as the network sees it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -102,4 +107,93 @@ pub struct LogInfo {
     pub verified_size: u64,
     /// Size of the newest checkpoint known.
     pub known_size: u64,
+}
+
+/// Communities as a list (`*` for all).
+pub(super) fn communities_list(c: &Communities) -> Vec<String> {
+    match c {
+        Communities::All => vec!["*".into()],
+        Communities::Only(s) => s.iter().cloned().collect(),
+    }
+}
+
+impl Driver {
+    pub(super) fn publish_status(&mut self) {
+        let now = now_ms();
+        let gs = &self.swarm.behaviour().gossipsub;
+        let mut peers: Vec<PeerInfo> = self
+            .peers
+            .iter()
+            .map(|(id, p)| PeerInfo {
+                peer_id: id.to_string(),
+                admitted: p.admitted.is_some(),
+                name: p.admitted.as_ref().map(|a| a.name.clone()),
+                role: p.admitted.as_ref().map(|a| a.role.to_string()),
+                communities: p
+                    .admitted
+                    .as_ref()
+                    .map(|a| communities_list(&a.communities))
+                    .unwrap_or_default(),
+                score: self.penalties.score(id, now),
+                gossip_score: gs.peer_score(id),
+                addresses: p.addrs.iter().map(|a| a.to_string()).collect(),
+                relayed: p
+                    .addrs
+                    .iter()
+                    .any(|a| a.iter().any(|x| matches!(x, Protocol::P2pCircuit))),
+            })
+            .collect();
+        peers.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
+        let mut logs: Vec<LogInfo> = self
+            .replicas
+            .publishers()
+            .into_iter()
+            .filter_map(|p| {
+                let (v, k) = self.replicas.sizes(&p)?;
+                Some(LogInfo {
+                    publisher: hex::encode(p.0),
+                    peer_id: p.peer_id().map(|x| x.to_string()).unwrap_or_default(),
+                    verified_size: v,
+                    known_size: k,
+                })
+            })
+            .collect();
+        logs.sort_by(|a, b| a.publisher.cmp(&b.publisher));
+        let status = NetStatus {
+            enabled: true,
+            peer_id: self.own_peer.to_string(),
+            listen_addrs: self.listen_addrs.iter().map(|a| a.to_string()).collect(),
+            admission: self.dir.own.as_ref().map(|a| OwnAdmission {
+                name: a.name.clone(),
+                role: a.role.to_string(),
+                communities: communities_list(&a.communities),
+                expires_at: a.expires_at,
+            }),
+            peers,
+            offences: self
+                .penalties
+                .counts()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            counters: {
+                let (items, bytes) = self.parking.size();
+                let mut c = self.counters.clone();
+                c.parked_items = items as u64;
+                c.parked_bytes = bytes as u64;
+                c
+            },
+            relay_reservations: self.reservations.iter().map(|p| p.to_string()).collect(),
+            nat_status: self.nat.clone(),
+            logs,
+        };
+        self.status_tx.send_if_modified(|s| {
+            if *s != status {
+                *s = status;
+                true
+            } else {
+                false
+            }
+        });
+    }
 }
