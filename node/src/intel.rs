@@ -75,6 +75,9 @@ pub struct Item {
     pub community: String,
     /// The STIX object.
     pub object: Value,
+    /// The publisher signed two conflicting histories (a verified equivocation proof is
+    /// held: `GET /api/v1/misbehaviour`); treat its items with suspicion.
+    pub equivocating: bool,
 }
 
 /// A page of results.
@@ -304,7 +307,21 @@ pub fn run(store: &Store, q: &Query, max_envelope: usize) -> Result<QueryResult,
         }
         items.push((publisher, index, item));
     }
-    let items: Vec<Item> = items.into_iter().map(|(_, _, i)| i).collect();
+    let mut flagged: std::collections::HashMap<PublicKey, bool> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(items.len());
+    for (publisher, _, mut item) in items {
+        let f = match flagged.get(&publisher) {
+            Some(f) => *f,
+            None => {
+                let f = store.is_equivocating(&publisher)?;
+                flagged.insert(publisher, f);
+                f
+            }
+        };
+        item.equivocating = f;
+        out.push(item);
+    }
+    let items = out;
     Ok(QueryResult {
         count: items.len(),
         items,
@@ -377,6 +394,7 @@ fn matching(
         tlp: body.tlp,
         community: body.community.clone(),
         object,
+        equivocating: false,
     })
 }
 

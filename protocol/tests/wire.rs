@@ -149,6 +149,7 @@ fn control() -> impl Strategy<Value = Control> {
         (publisher(), note()).prop_map(|(publisher, note)| Control::Checkpoint { publisher, note }),
         blob().prop_map(Control::Revocation),
         blob().prop_map(Control::Admission),
+        blob().prop_map(Control::Equivocation),
     ]
 }
 

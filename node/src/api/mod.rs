@@ -9,6 +9,7 @@ pub mod community;
 pub mod error;
 pub mod intel;
 pub mod ledger;
+pub mod misbehaviour;
 pub mod peers;
 pub mod publish;
 pub mod revocations;
@@ -69,6 +70,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .route("/api/v1/ledger/consistency", get(ledger::consistency))
         .route("/api/v1/ledger/verify", post(ledger::verify))
         .route("/api/v1/revocations", post(revocations::post))
+        .route("/api/v1/misbehaviour", get(misbehaviour::misbehaviour))
         .route("/api/v1/intel", get(intel::query))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))

@@ -7,6 +7,7 @@ mod demo;
 mod id;
 mod init;
 mod ledger;
+mod misbehaviour;
 mod peers;
 mod publish;
 mod query;
@@ -146,6 +147,16 @@ pub enum Command {
         /// Leave the nodes running and print their API addresses and tokens.
         #[arg(long)]
         keep: bool,
+    },
+    /// List publishers caught equivocating (their key signed two conflicting histories,
+    /// e.g. a cloned data directory publishing from two machines), with the proofs, which
+    /// verify offline; and the offences counted against peers.
+    Misbehaviour {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Print JSON (the proofs in full).
+        #[arg(long)]
+        json: bool,
     },
     /// Admission to the network: members write a request, anchors issue certificate
     /// chains for some of their communities (and revoke them), members install them.
@@ -379,6 +390,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Demo { members, dir, keep } => {
             demo::run(demo::DemoOptions { members, dir, keep }).await
         }
+        Command::Misbehaviour { dir, json } => misbehaviour::run(&dir.data_dir, json).await,
         Command::Admission { action } => match action {
             AdmissionAction::Request { dir, out } => {
                 admission::request(&dir.data_dir, out.as_deref())

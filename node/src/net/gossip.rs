@@ -158,12 +158,10 @@ impl Driver {
                         Verdict::Ignore
                     };
                 }
-                tracing::warn!(
-                    publisher = %hex::encode(b.publisher.0),
-                    index = b.ledger_index,
-                    "publisher signed two different items at one ledger index"
-                );
-                return Verdict::Reject(Offence::Equivocation);
+                // The publisher signed two items at one index: its fault, not the
+                // forwarder's. Not forwarded; the proof is gossiped instead.
+                self.conflicting_entries(&bytes, data);
+                return Verdict::Ignore;
             }
             Ok(_) => {}
             Err(e) => {
@@ -176,9 +174,7 @@ impl Driver {
         let out = self.replicas.add_full(&publisher_key, index, data, now);
         match out {
             Insert::TooFarAhead => return Verdict::Ignore,
-            Insert::Conflict(Conflict::Equivocation { .. }) => {
-                return Verdict::Reject(Offence::Equivocation)
-            }
+            Insert::Conflict(Conflict::Equivocation { .. }) => return Verdict::Ignore,
             Insert::Conflict(Conflict::PeerOverruled {
                 offender: Some(p), ..
             })
@@ -231,14 +227,21 @@ impl Driver {
                         Verdict::Accept
                     }
                     Observe::Ignored => Verdict::Ignore,
-                    Observe::Equivocation(_) | Observe::ContradictsVerified { .. } => {
+                    Observe::Equivocation(eq) => {
+                        self.conflicting_checkpoints(
+                            &publisher,
+                            &eq.known.note,
+                            &eq.conflicting.note,
+                        );
+                        Verdict::Ignore
+                    }
+                    Observe::ContradictsVerified { size } => {
                         tracing::warn!(
                             publisher = %hex::encode(publisher.0),
-                            size = cp.size,
-                            "publisher signed conflicting checkpoints"
+                            size,
+                            "publisher signed a checkpoint that contradicts its verified log"
                         );
-                        // Forward: every node must learn of the conflict.
-                        Verdict::Accept
+                        Verdict::Ignore
                     }
                 }
             }
@@ -263,6 +266,7 @@ impl Driver {
                     Err(_) => Verdict::Reject(Offence::Unadmitted),
                 }
             }
+            Control::Equivocation(bytes) => self.on_equivocation_proof(&bytes),
             Control::Revocation(bytes) => match self.apply_revocation(&bytes) {
                 Ok(()) => Verdict::Accept,
                 Err(_) => Verdict::Reject(Offence::BadSignature),

@@ -6,7 +6,7 @@
 //! framing), [`topics`] (topic names), [`penalty`] (the one place peer penalties are
 //! decided), [`directory`] (admission knowledge), [`replicas`] (other publishers' logs),
 //! [`heads`] (opening their checkpoints), `peers` (connection life cycle, admission, bans),
-//! `announce` (gossip of the own log), `parking` (bounded holding of items whose
+//! `announce` (gossip of the own log), `equivocation` (conflicting histories), `parking` (bounded holding of items whose
 //! publisher's admission is not known yet), [`driver`] (the event loop), [`gossip`]
 //! (validation of gossip at the boundary), [`sync`] (serving and fetching leaves),
 //! [`status`] (what the API shows).
@@ -16,6 +16,7 @@ pub mod behaviour;
 pub mod codec;
 pub mod directory;
 mod driver;
+mod equivocation;
 mod gossip;
 pub mod heads;
 mod parking;

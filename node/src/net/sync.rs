@@ -220,8 +220,14 @@ impl Driver {
                         let e = p.heads.entry(publisher).or_insert(0);
                         *e = (*e).max(cp.size);
                     }
-                    if let Observe::Updated = self.replicas.observe(&publisher, &cp, &note) {
-                        self.counters.checkpoints += 1;
+                    match self.replicas.observe(&publisher, &cp, &note) {
+                        Observe::Updated => self.counters.checkpoints += 1,
+                        Observe::Equivocation(eq) => self.conflicting_checkpoints(
+                            &publisher,
+                            &eq.known.note,
+                            &eq.conflicting.note,
+                        ),
+                        _ => {}
                     }
                     self.try_advance(&publisher);
                 }
@@ -306,10 +312,13 @@ impl Driver {
                         .as_ref()
                         .is_some_and(|o| o.may_receive(env.body.tlp, &env.body.community));
                     if eligible {
-                        if matches!(
-                            self.store.held(&publisher, idx),
-                            Ok(Some(Held::Full { .. }))
-                        ) {
+                        if let Ok(Some(Held::Full { bytes: held, .. })) =
+                            self.store.held(&publisher, idx)
+                        {
+                            if held != bytes {
+                                // Two signed items at one index: the publisher's doing.
+                                self.conflicting_entries(&held, &bytes);
+                            }
                             continue;
                         }
                         self.counters.synced_items += 1;

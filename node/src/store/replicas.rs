@@ -9,6 +9,8 @@
 //!   note proving it and the best known (target) checkpoint note
 //! - `a` ‖ subject(32) → admission chain JSON of that key
 //! - `v` ‖ SHA-256(revocation) → revocation JSON
+//! - `x` ‖ proof id → an equivocation proof (binary form); `q` ‖ publisher → the id of
+//!   the first proof against that publisher (the publisher is equivocating)
 
 use shoal_crypto::keys::PublicKey;
 use shoal_crypto::Hash;
@@ -295,6 +297,36 @@ impl Store {
         let id = shoal_crypto::hash::sha256(bytes);
         self.replicas.insert(keyed(b'v', &id), bytes)?;
         Ok(())
+    }
+
+    /// Record a verified equivocation proof; returns false if it was already known.
+    pub fn put_equivocation(
+        &self,
+        id: &Hash,
+        publisher: &PublicKey,
+        proof: &[u8],
+    ) -> Result<bool, StoreError> {
+        if self.replicas.contains_key(keyed(b'x', id))? {
+            return Ok(false);
+        }
+        self.replicas.insert(keyed(b'x', id), proof)?;
+        let _ = self.replicas.compare_and_swap(
+            keyed(b'q', &publisher.0),
+            None as Option<&[u8]>,
+            Some(&id[..]),
+        )?;
+        self.flush()?;
+        Ok(true)
+    }
+
+    /// Whether a verified equivocation proof against `publisher` is held.
+    pub fn is_equivocating(&self, publisher: &PublicKey) -> Result<bool, StoreError> {
+        Ok(self.replicas.contains_key(keyed(b'q', &publisher.0))?)
+    }
+
+    /// Every held equivocation proof (binary form).
+    pub fn equivocations(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
+        self.replicas.scan_prefix(b"x").map(|r| Ok(r?.1.to_vec()))
     }
 
     /// Every remembered revocation.

@@ -59,6 +59,8 @@ pub const TAG_CHECKPOINT: u8 = 0x01;
 pub const TAG_REVOCATION: u8 = 0x02;
 /// Tag of [`Control::Admission`].
 pub const TAG_ADMISSION: u8 = 0x03;
+/// Tag of [`Control::Equivocation`].
+pub const TAG_EQUIVOCATION: u8 = 0x04;
 /// Tag of [`Hello`].
 pub const TAG_HELLO: u8 = 0x10;
 /// Tag of [`SyncRequest::Heads`].
@@ -140,6 +142,9 @@ pub enum Control {
     /// A node's admission certificate chain JSON (opaque here), so that nodes not
     /// directly connected to it can check its items.
     Admission(Vec<u8>),
+    /// An equivocation proof (`provenance::EquivocationProof` binary form, opaque here;
+    /// at most `max_message_bytes`).
+    Equivocation(Vec<u8>),
 }
 
 impl Control {
@@ -162,6 +167,11 @@ impl Control {
                 put_bytes(&mut out, json);
                 out
             }
+            Self::Equivocation(proof) => {
+                let mut out = header(TAG_EQUIVOCATION, proof.len().saturating_add(4));
+                put_bytes(&mut out, proof);
+                out
+            }
         }
     }
 
@@ -179,6 +189,10 @@ impl Control {
             TAG_ADMISSION => {
                 Self::Admission(r.bytes("admission chain", limits.max_blob_bytes)?.to_vec())
             }
+            TAG_EQUIVOCATION => Self::Equivocation(
+                r.bytes("equivocation proof", limits.max_message_bytes)?
+                    .to_vec(),
+            ),
             tag => {
                 return Err(WireError::UnknownTag {
                     message: "control",

@@ -1,0 +1,106 @@
+//! Provenance across processes: a member's data directory cloned onto a "second
+//! machine" (a copy run as its own process with the same key) and both copies
+//! publishing different items is detected by every node as an equivocation, with a
+//! proof that verifies offline, and the publisher's items are flagged.
+
+mod common;
+
+use std::time::Instant;
+
+use common::net::{intel, publish, wait_until, Net};
+use common::{indicator, Daemon};
+use shoal_protocol::provenance::EquivocationProof;
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloned_data_directory_publishing_twice_is_caught_by_every_node() {
+    let mut net = Net::create(&[
+        ("m1", &["energy"]),
+        ("m2", &["energy"]),
+        ("m3", &["energy"]),
+    ]);
+    net.start_all(2).await;
+    let m1 = net.members[0].api();
+    assert_eq!(
+        publish(&m1, vec![indicator(1, 1)], 1, "energy", "amber").await,
+        1
+    );
+    // Clone m1's data directory while it is stopped, then run both copies.
+    net.members[0].daemon.take().unwrap().terminate();
+    let clone_dir = net.tmp.path().join("m1-clone");
+    copy_dir(&net.members[0].dir, &clone_dir);
+    for f in ["api.addr", "p2p.addr"] {
+        let _ = std::fs::remove_file(clone_dir.join(f));
+    }
+    net.start_member(0);
+    let boot = net.bootstrap();
+    let clone = Daemon::start_with(&clone_dir, &["--bootstrap", &boot]);
+    assert_eq!(
+        clone.peer_id, net.members[0].peer_id,
+        "same key, same peer id"
+    );
+    common::net::wait_admitted_peers(&clone.client(), 1).await;
+    // Both copies publish their next item: two different envelopes at ledger index 1.
+    let m1 = net.members[0].api();
+    let started = Instant::now();
+    assert_eq!(
+        publish(&m1, vec![indicator(2, 2)], 2, "energy", "amber").await,
+        1
+    );
+    assert_eq!(
+        publish(&clone.client(), vec![indicator(3, 3)], 3, "energy", "amber").await,
+        1
+    );
+    let publisher = net.members[0].peer_id.clone();
+    for node in [&net.anchor, &net.members[1], &net.members[2]] {
+        let api = node.api();
+        wait_until(
+            10,
+            &format!("{} detects the equivocation", node.name),
+            || async {
+                let v: serde_json::Value =
+                    api.get("/api/v1/misbehaviour").await.json().await.unwrap();
+                v["equivocations"].as_array().is_some_and(|a| {
+                    a.iter()
+                        .any(|e| e["publisher_peer_id"] == publisher.as_str())
+                })
+            },
+        )
+        .await;
+        eprintln!("{} detected it after {:?}", node.name, started.elapsed());
+        // The proof verifies offline, from its JSON alone.
+        let v: serde_json::Value = api.get("/api/v1/misbehaviour").await.json().await.unwrap();
+        for e in v["equivocations"].as_array().unwrap() {
+            let proof = EquivocationProof::from_json(&e["proof"].to_string()).unwrap();
+            let summary = proof.verify(1 << 20).expect("the proof verifies offline");
+            assert_eq!(proof.publisher.peer_id().unwrap().to_string(), publisher);
+            eprintln!("  {} proof: {:?}", node.name, summary.kind);
+        }
+        // The publisher's items are flagged.
+        let items = intel(&api, &format!("publisher={publisher}")).await;
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|i| i["equivocating"] == true), "{items:?}");
+    }
+    // The CLI lists it too, from the stopped node's store.
+    let m2 = net.members[1].daemon.take().unwrap();
+    m2.terminate();
+    let (code, out, err) = common::shoal(&["misbehaviour", "--data-dir", net.members[1].d()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("EQUIVOCATION") && out.contains(&publisher),
+        "{out}"
+    );
+    drop(clone);
+}
