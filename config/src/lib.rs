@@ -9,7 +9,8 @@ mod privacy;
 mod validate;
 
 pub use model::{
-    ApiConfig, Config, EnvelopeConfig, LedgerConfig, NetworkConfig, NodeConfig, PublishConfig, Role,
+    ApiConfig, Config, EnvelopeConfig, LedgerConfig, NetworkConfig, NodeConfig, ProvenanceConfig,
+    PublishConfig, Role,
 };
 pub use privacy::{parse_duration, ActionName, DesensitizeConfig, DpConfig, PrivacyConfig};
 

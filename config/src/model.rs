@@ -14,6 +14,8 @@ pub struct Config {
     pub api: ApiConfig,
     /// `[network]`: the libp2p peer network, admission trust roots and sync.
     pub network: NetworkConfig,
+    /// `[provenance]`: witnessing of checkpoints.
+    pub provenance: ProvenanceConfig,
     /// `[ledger]`: the append-only Merkle ledger.
     pub ledger: LedgerConfig,
     /// `[envelope]`: limits and coarsening of signed envelopes.
@@ -174,6 +176,21 @@ impl Default for NetworkConfig {
             sync_parallel: 8,
         }
     }
+}
+
+/// `[provenance]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvenanceConfig {
+    /// Witness verifier keys (C2SP cosignature/v1, as `shoal id` prints for anchors) this
+    /// node trusts to cosign publishers' checkpoints. Default none.
+    pub witnesses: Vec<String>,
+    /// Cosignatures by distinct trusted witnesses a checkpoint needs before the items under
+    /// it count as witnessed (k of n). Default 0 (no witnessing required).
+    pub min_witnesses: usize,
+    /// Cosign the checkpoints of other publishers after verifying them against their
+    /// log. Default: on for anchors, off for members.
+    pub witness: Option<bool>,
 }
 
 /// `[ledger]`

@@ -137,6 +137,27 @@ fn check_network(cfg: &Config) -> Check {
             );
         }
     }
+    let pv = &cfg.provenance;
+    for (i, vkey) in pv.witnesses.iter().enumerate() {
+        if vkey.splitn(3, '+').count() != 3 {
+            return fail(
+                &format!("provenance.witnesses[{i}]"),
+                format!(
+                    "{vkey:?} is not a witness verifier key (name+keyid+key, as `shoal id` prints)"
+                ),
+            );
+        }
+    }
+    if pv.min_witnesses > pv.witnesses.len() {
+        return fail(
+            "provenance.min_witnesses",
+            format!(
+                "asks for {} cosignatures but only {} witnesses are listed",
+                pv.min_witnesses,
+                pv.witnesses.len()
+            ),
+        );
+    }
     if n.admission_file.is_empty() {
         return fail("network.admission_file", "must not be empty");
     }

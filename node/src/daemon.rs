@@ -67,6 +67,50 @@ pub fn privacy_engine(
     ))
 }
 
+/// The witness settings of `[provenance]`: our own witness identity (anchors by
+/// default) named after the log origin, and the trusted witnesses with the k-of-n policy.
+fn witnessing(
+    cfg: &shoal_config::Config,
+    key: &shoal_crypto::NodeKey,
+) -> Result<net::witness::Witnessing> {
+    use shoal_crypto::cosignature::{Witness, WitnessPolicy, WitnessVerifier};
+    let pv = &cfg.provenance;
+    let witness = if pv
+        .witness
+        .unwrap_or(cfg.node.role == shoal_config::Role::Anchor)
+    {
+        let origin = crate::ledger::origin(&cfg.node.name, key)?;
+        Some(
+            Witness::new(&origin, key.clone())
+                .map_err(|e| anyhow::anyhow!("witness identity: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let trusted = pv
+        .witnesses
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            WitnessVerifier::parse(v)
+                .map_err(|e| anyhow::anyhow!("`provenance.witnesses[{i}]`: {e}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let policy = if pv.min_witnesses > 0 {
+        Some(
+            WitnessPolicy::new(trusted.clone(), pv.min_witnesses)
+                .map_err(|e| anyhow::anyhow!("`[provenance]`: {e}"))?,
+        )
+    } else {
+        None
+    };
+    Ok(net::witness::Witnessing {
+        witness,
+        policy,
+        trusted,
+    })
+}
+
 /// Run the daemon until a shutdown signal.
 pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     if let Some(a) = overrides.api_listen {
@@ -132,6 +176,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             ledger_state: ledger_state.clone(),
             own_chain,
             shutdown: shutdown_rx.clone(),
+            witnessing: witnessing(&cfg, &key)?,
         })
         .await?;
         (h, Some(t))

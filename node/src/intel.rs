@@ -78,6 +78,9 @@ pub struct Item {
     /// The publisher signed two conflicting histories (a verified equivocation proof is
     /// held: `GET /api/v1/misbehaviour`); treat its items with suspicion.
     pub equivocating: bool,
+    /// The item is under a checkpoint cosigned by enough trusted witnesses
+    /// (`[provenance] min_witnesses` of `witnesses`).
+    pub witnessed: bool,
 }
 
 /// A page of results.
@@ -307,18 +310,23 @@ pub fn run(store: &Store, q: &Query, max_envelope: usize) -> Result<QueryResult,
         }
         items.push((publisher, index, item));
     }
-    let mut flagged: std::collections::HashMap<PublicKey, bool> = std::collections::HashMap::new();
+    let mut flagged: std::collections::HashMap<PublicKey, (bool, u64)> =
+        std::collections::HashMap::new();
     let mut out = Vec::with_capacity(items.len());
-    for (publisher, _, mut item) in items {
-        let f = match flagged.get(&publisher) {
+    for (publisher, index, mut item) in items {
+        let (f, w) = match flagged.get(&publisher) {
             Some(f) => *f,
             None => {
-                let f = store.is_equivocating(&publisher)?;
+                let f = (
+                    store.is_equivocating(&publisher)?,
+                    store.witnessed_size(&publisher)?,
+                );
                 flagged.insert(publisher, f);
                 f
             }
         };
         item.equivocating = f;
+        item.witnessed = index < w;
         out.push(item);
     }
     let items = out;
@@ -395,6 +403,7 @@ fn matching(
         community: body.community.clone(),
         object,
         equivocating: false,
+        witnessed: false,
     })
 }
 

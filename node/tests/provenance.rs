@@ -104,3 +104,81 @@ async fn a_cloned_data_directory_publishing_twice_is_caught_by_every_node() {
     );
     drop(clone);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anchor_cosigns_checkpoints_and_a_member_requiring_one_witness_sees_items_witnessed() {
+    use shoal_crypto::cosignature::{WitnessPolicy, WitnessVerifier};
+    let mut net = Net::create(&[("m1", &["energy"]), ("m2", &["energy"])]);
+    let (code, out, err) = common::shoal(&["id", "--data-dir", net.anchor.d(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let id: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let wkey = id["witness_key"].as_str().unwrap().to_string();
+    // m2 requires 1 of 1 (the anchor); m1 trusts it too, so it keeps the cosignatures of
+    // its own checkpoints.
+    for (i, min) in [(0usize, 0usize), (1, 1)] {
+        let w = wkey.clone();
+        common::configure(&net.members[i].dir, move |c| {
+            c.provenance.witnesses = vec![w];
+            c.provenance.min_witnesses = min;
+        });
+    }
+    net.start_all(1).await;
+    let m1 = net.members[0].api();
+    assert_eq!(
+        publish(
+            &m1,
+            (0..5).map(|n| indicator(n, 5)).collect(),
+            5,
+            "energy",
+            "amber"
+        )
+        .await,
+        5
+    );
+    let publisher = net.members[0].peer_id.clone();
+    let m2 = net.members[1].api();
+    wait_until(20, "m2 sees m1's items as witnessed", || async {
+        let items = intel(&m2, &format!("publisher={publisher}")).await;
+        items.len() == 5 && items.iter().all(|i| i["witnessed"] == true)
+    })
+    .await;
+    let policy = WitnessPolicy::new(vec![WitnessVerifier::parse(&wkey).unwrap()], 1).unwrap();
+    // The member's own checkpoint now carries the anchor's cosignature...
+    wait_until(20, "m1's checkpoint is cosigned", || async {
+        let text = m1
+            .get("/api/v1/ledger/checkpoint")
+            .await
+            .text()
+            .await
+            .unwrap();
+        shoal_crypto::Note::parse(&text)
+            .map(|n| policy.check(&n).is_ok())
+            .unwrap_or(false)
+    })
+    .await;
+    // ...and so does the copy m2 serves for m1's log.
+    let text = m2
+        .get(&format!("/api/v1/logs/{publisher}/checkpoint"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let note = shoal_crypto::Note::parse(&text).unwrap();
+    let found = policy.check(&note).expect("witnessed checkpoint");
+    assert_eq!(found.len(), 1);
+    // The anchor counted its cosignatures; m1's ledger still verifies with the extra lines.
+    let anchor = net.anchor.api();
+    wait_until(5, "the anchor's status counts its cosignatures", || async {
+        let s = common::net::status(&anchor).await;
+        s["counters"]["cosigned"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
+    let r = m1
+        .http
+        .post(format!("{}/api/v1/ledger/verify", m1.base))
+        .bearer_auth(&m1.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}

@@ -9,6 +9,7 @@ pub mod community;
 pub mod error;
 pub mod intel;
 pub mod ledger;
+pub mod logs;
 pub mod misbehaviour;
 pub mod peers;
 pub mod publish;
@@ -71,6 +72,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .route("/api/v1/ledger/verify", post(ledger::verify))
         .route("/api/v1/revocations", post(revocations::post))
         .route("/api/v1/misbehaviour", get(misbehaviour::misbehaviour))
+        .route("/api/v1/logs/{publisher}/checkpoint", get(logs::checkpoint))
         .route("/api/v1/intel", get(intel::query))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))

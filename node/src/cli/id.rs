@@ -14,12 +14,14 @@ pub(super) fn run(root: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
     let peer_id = key.public().peer_id()?;
     let origin = origin(&dir.config.node.name, &key)?;
     let vkey = shoal_crypto::note::verifier_key(&origin, &key.public());
+    let wkey = shoal_crypto::cosignature::witness_verifier_key(&origin, &key.public());
     if as_json {
         let v = json!({
             "peer_id": peer_id.to_string(),
             "public_key": hex::encode(key.public().0),
             "origin": origin,
             "verifier_key": vkey,
+            "witness_key": wkey,
             "role": dir.config.node.role.to_string(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -28,6 +30,7 @@ pub(super) fn run(root: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
         println!("public key    {}", hex::encode(key.public().0));
         println!("origin        {origin}");
         println!("verifier key  {vkey}");
+        println!("witness key   {wkey}");
     }
     Ok(ExitCode::SUCCESS)
 }

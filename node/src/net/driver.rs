@@ -86,6 +86,8 @@ pub(super) struct Driver {
     pub circuits: HashMap<PeerId, libp2p::core::transport::ListenerId>,
     /// Peers the operator blocked (kept blocked when a penalty ban expires).
     pub operator_blocked: HashSet<PeerId>,
+    /// Witnessing settings.
+    pub witnessing: super::witness::Witnessing,
 }
 
 fn parse_bootstrap(addrs: &[String]) -> Result<Vec<(PeerId, Multiaddr)>> {
@@ -197,6 +199,7 @@ impl Driver {
             admission_announced_ms: 0,
             circuits: HashMap::new(),
             operator_blocked: HashSet::new(),
+            witnessing: p.witnessing,
         })
     }
 

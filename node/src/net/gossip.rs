@@ -210,8 +210,15 @@ impl Driver {
                     Ok(cp) => cp,
                     Err(_) => return Verdict::Reject(Offence::BadSignature),
                 };
+                // New witness cosignatures travel on (the bytes differ from the
+                // checkpoint gossiped before, so gossip does not see a duplicate).
+                let cosigned = self.merge_cosignatures(&publisher, &cp, &note);
                 if publisher == self.own {
-                    return Verdict::Ignore;
+                    return if cosigned {
+                        Verdict::Accept
+                    } else {
+                        Verdict::Ignore
+                    };
                 }
                 if self.dir.admitted(&publisher, now / 1000).is_none() {
                     return Verdict::Ignore;
@@ -226,6 +233,7 @@ impl Driver {
                         self.try_advance(&publisher);
                         Verdict::Accept
                     }
+                    Observe::Ignored if cosigned => Verdict::Accept,
                     Observe::Ignored => Verdict::Ignore,
                     Observe::Equivocation(eq) => {
                         self.conflicting_checkpoints(

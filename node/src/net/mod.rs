@@ -9,7 +9,7 @@
 //! `announce` (gossip of the own log), `equivocation` (conflicting histories), `parking` (bounded holding of items whose
 //! publisher's admission is not known yet), [`driver`] (the event loop), [`gossip`]
 //! (validation of gossip at the boundary), [`sync`] (serving and fetching leaves),
-//! [`status`] (what the API shows).
+//! [`status`] (what the API shows), [`witness`] (cosigning and witnessed status).
 
 mod announce;
 pub mod behaviour;
@@ -27,6 +27,7 @@ pub mod replicas;
 pub mod status;
 mod sync;
 pub mod topics;
+pub mod witness;
 
 use std::time::Duration;
 
@@ -60,6 +61,8 @@ pub struct NetParams {
     pub own_chain: Vec<u8>,
     /// Stops the driver.
     pub shutdown: watch::Receiver<bool>,
+    /// Witnessing: own witness identity and trusted witnesses.
+    pub witnessing: witness::Witnessing,
 }
 
 /// Requests to the driver.

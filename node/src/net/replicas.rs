@@ -221,6 +221,22 @@ impl Replicas {
             .collect()
     }
 
+    /// The checkpoint note proving a log's verified prefix (with any cosignatures).
+    pub fn verified_note(&self, publisher: &PublicKey) -> Option<String> {
+        self.states
+            .get(publisher)
+            .map(|s| s.verified_note.clone())
+            .filter(|n| !n.is_empty())
+    }
+
+    /// Replace the verified note by the same checkpoint with more (co)signatures.
+    pub fn set_verified_note(&mut self, publisher: &PublicKey, note: &str) {
+        if let Some(state) = self.states.get_mut(publisher) {
+            state.verified_note = note.to_string();
+            self.batch.state(publisher, state);
+        }
+    }
+
     /// (verified size, known size) of a log.
     pub fn sizes(&self, publisher: &PublicKey) -> Option<(u64, u64)> {
         self.logs.get(publisher).map(|r| {

@@ -65,6 +65,8 @@ pub struct Counters {
     pub sync_served: u64,
     /// Checkpoints verified and applied.
     pub checkpoints: u64,
+    /// Checkpoints of other publishers this node cosigned as a witness.
+    pub cosigned: u64,
     /// Equivocation proofs verified and recorded.
     pub equivocations: u64,
     /// Items held back until their publisher's admission arrives.

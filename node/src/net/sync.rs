@@ -220,6 +220,7 @@ impl Driver {
                         let e = p.heads.entry(publisher).or_insert(0);
                         *e = (*e).max(cp.size);
                     }
+                    self.merge_cosignatures(&publisher, &cp, &note);
                     match self.replicas.observe(&publisher, &cp, &note) {
                         Observe::Updated => self.counters.checkpoints += 1,
                         Observe::Equivocation(eq) => self.conflicting_checkpoints(
@@ -370,6 +371,8 @@ impl Driver {
         match self.replicas.advance(publisher) {
             Ok(Advance::Advanced { from, to, .. }) => {
                 self.planner.on_verified(publisher);
+                self.witness_checkpoint(publisher);
+                self.update_witnessed(publisher);
                 tracing::debug!(publisher = %hex::encode(publisher.0), from, to, "log verified against checkpoint");
             }
             Ok(Advance::Mismatch { offenders }) => {

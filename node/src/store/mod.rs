@@ -224,6 +224,15 @@ impl Store {
         }
     }
 
+    /// Replace the stored note of the checkpoint of `size` (the same checkpoint with
+    /// witness cosignatures added). Nothing happens if no checkpoint of that size exists.
+    pub fn set_checkpoint_note(&self, size: u64, note: &str) -> Result<(), StoreError> {
+        if self.tree.contains_key(checkpoint_key(size))? {
+            self.tree.insert(checkpoint_key(size), note.as_bytes())?;
+        }
+        Ok(())
+    }
+
     /// Size of the latest checkpoint, if any.
     pub fn latest_checkpoint_size(&self) -> Result<Option<u64>, StoreError> {
         match self.tree.get(META_CHECKPOINT)? {

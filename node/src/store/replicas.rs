@@ -9,6 +9,7 @@
 //!   note proving it and the best known (target) checkpoint note
 //! - `a` ‖ subject(32) → admission chain JSON of that key
 //! - `v` ‖ SHA-256(revocation) → revocation JSON
+//! - `w` ‖ publisher → be64 size up to which the publisher's items are witnessed
 //! - `x` ‖ proof id → an equivocation proof (binary form); `q` ‖ publisher → the id of
 //!   the first proof against that publisher (the publisher is equivocating)
 
@@ -317,6 +318,23 @@ impl Store {
         )?;
         self.flush()?;
         Ok(true)
+    }
+
+    /// Record that `publisher`'s items below `size` are witnessed (never goes down).
+    pub fn set_witnessed_size(&self, publisher: &PublicKey, size: u64) -> Result<(), StoreError> {
+        if self.witnessed_size(publisher)? < size {
+            self.replicas
+                .insert(keyed(b'w', &publisher.0), &size.to_be_bytes()[..])?;
+        }
+        Ok(())
+    }
+
+    /// Size up to which `publisher`'s items are witnessed (0 if none).
+    pub fn witnessed_size(&self, publisher: &PublicKey) -> Result<u64, StoreError> {
+        match self.replicas.get(keyed(b'w', &publisher.0))? {
+            Some(v) => be64(&v, "witnessed size"),
+            None => Ok(0),
+        }
     }
 
     /// Whether a verified equivocation proof against `publisher` is held.

@@ -1,0 +1,52 @@
+//! `GET /api/v1/logs/{publisher}/checkpoint`: the newest checkpoint this node knows of
+//! any publisher's log (its own included), as a C2SP signed note with every trusted
+//! witness cosignature collected so far. `{publisher}` is a peer id or a hex key.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use super::{ApiError, AppState};
+
+/// The newest known checkpoint of `publisher`.
+pub async fn checkpoint(
+    State(st): State<Arc<AppState>>,
+    Path(publisher): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let key = crate::intel::parse_publisher(&publisher)
+        .map_err(|e| ApiError::bad_request(format!("`publisher`: {e}")))?;
+    let note = if key == st.public_key {
+        let (_, note) = st.reader.latest_checkpoint()?;
+        Some(note)
+    } else {
+        let state = st
+            .store
+            .log_state(&key)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        state.and_then(|s| {
+            let size = |n: &str| {
+                shoal_crypto::Note::parse(n)
+                    .ok()
+                    .and_then(|n| shoal_crypto::Checkpoint::parse_body(&n.text).ok())
+                    .map(|c| c.size)
+            };
+            match (size(&s.verified_note), size(&s.target_note)) {
+                (Some(v), Some(t)) if t > v => Some(s.target_note),
+                (Some(_), _) => Some(s.verified_note),
+                (None, Some(_)) => Some(s.target_note),
+                (None, None) => None,
+            }
+        })
+    };
+    match note {
+        Some(n) => Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], n)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no checkpoint of this publisher is known here",
+            json!(publisher),
+        )),
+    }
+}
