@@ -14,5 +14,6 @@ pub mod ledger;
 pub mod localnet;
 pub mod net;
 pub mod privacy;
+pub mod provenance;
 pub mod publish;
 pub mod store;

@@ -181,4 +181,62 @@ async fn an_anchor_cosigns_checkpoints_and_a_member_requiring_one_witness_sees_i
         .await
         .unwrap();
     assert!(r.status().is_success());
+
+    // An item m2 received carries a proof that verifies offline with `shoal verify`...
+    let proof = m2
+        .get(&format!("/api/v1/intel/{publisher}/2/proof"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let entry = m2
+        .get(&format!("/api/v1/intel/{publisher}/2/entry"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let dir = net.tmp.path().join("offline");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pf, ef) = (dir.join("proof.txt"), dir.join("entry.bin"));
+    std::fs::write(&pf, &proof).unwrap();
+    std::fs::write(&ef, &entry).unwrap();
+    let verify = |p: &std::path::Path, e: &std::path::Path| {
+        common::shoal(&[
+            "verify",
+            p.to_str().unwrap(),
+            e.to_str().unwrap(),
+            "--witness",
+            &wkey,
+            "--min-witnesses",
+            "1",
+        ])
+    };
+    let (code, out, err) = verify(&pf, &ef);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("VERIFIED") && out.contains("cosigned by witness"),
+        "{out}"
+    );
+    // ...and is rejected, naming what failed, after flipping any single byte of the proof
+    // or of the entry.
+    let (bad_p, bad_e) = (dir.join("bad-proof.txt"), dir.join("bad-entry.bin"));
+    std::fs::write(&bad_e, &entry).unwrap();
+    for i in 0..proof.len() {
+        let mut b = proof.clone();
+        b[i] ^= 0x01;
+        std::fs::write(&bad_p, &b).unwrap();
+        let (code, out, _) = verify(&bad_p, &bad_e);
+        assert_ne!(code, 0, "flipping proof byte {i} still verified: {out}");
+    }
+    std::fs::write(&bad_p, &proof).unwrap();
+    for i in 0..entry.len() {
+        let mut b = entry.clone();
+        b[i] ^= 0x01;
+        std::fs::write(&bad_e, &b).unwrap();
+        let (code, out, _) = verify(&bad_p, &bad_e);
+        assert_ne!(code, 0, "flipping entry byte {i} still verified: {out}");
+        assert!(out.contains("NOT VERIFIED") || code == 2, "{out}");
+    }
 }

@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod logs;
 pub mod misbehaviour;
 pub mod peers;
+pub mod proofs;
 pub mod publish;
 pub mod revocations;
 
@@ -73,6 +74,14 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .route("/api/v1/revocations", post(revocations::post))
         .route("/api/v1/misbehaviour", get(misbehaviour::misbehaviour))
         .route("/api/v1/logs/{publisher}/checkpoint", get(logs::checkpoint))
+        .route(
+            "/api/v1/intel/{publisher}/{index}/proof",
+            get(proofs::proof),
+        )
+        .route(
+            "/api/v1/intel/{publisher}/{index}/entry",
+            get(proofs::entry),
+        )
         .route("/api/v1/intel", get(intel::query))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))

@@ -11,6 +11,7 @@ mod misbehaviour;
 mod peers;
 mod publish;
 mod query;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -147,6 +148,29 @@ pub enum Command {
         /// Leave the nodes running and print their API addresses and tokens.
         #[arg(long)]
         keep: bool,
+    },
+    /// Verify an item's proof offline (no daemon, no network): the envelope's signature,
+    /// that it is the publisher's entry at the proof's index, the inclusion proof, the
+    /// log's signature on the checkpoint and the witness cosignatures (k of n). Get the
+    /// files from `GET /api/v1/intel/{publisher}/{index}/proof` and `/entry`. Exits 1 and
+    /// names the failed check when it does not verify.
+    Verify {
+        /// A data directory whose `[provenance]` witnesses and threshold are the defaults.
+        #[arg(long, env = "SHOAL_DATA_DIR", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// The c2sp.org/tlog-proof@v1 file.
+        proof_file: PathBuf,
+        /// The entry file (the exact signed envelope bytes).
+        entry_file: PathBuf,
+        /// The log's C2SP verifier key (default: the publisher the entry names).
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<String>,
+        /// A trusted witness's key (cosignature/v1, repeatable).
+        #[arg(long = "witness", value_name = "VKEY")]
+        witnesses: Vec<String>,
+        /// Cosignatures by distinct trusted witnesses required.
+        #[arg(long, value_name = "K")]
+        min_witnesses: Option<usize>,
     },
     /// List publishers caught equivocating (their key signed two conflicting histories,
     /// e.g. a cloned data directory publishing from two machines), with the proofs, which
@@ -390,6 +414,21 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Demo { members, dir, keep } => {
             demo::run(demo::DemoOptions { members, dir, keep }).await
         }
+        Command::Verify {
+            data_dir,
+            proof_file,
+            entry_file,
+            log_key,
+            witnesses,
+            min_witnesses,
+        } => verify::run(verify::VerifyArgs {
+            data_dir,
+            proof: proof_file,
+            entry: entry_file,
+            log_key,
+            witnesses,
+            min_witnesses,
+        }),
         Command::Misbehaviour { dir, json } => misbehaviour::run(&dir.data_dir, json).await,
         Command::Admission { action } => match action {
             AdmissionAction::Request { dir, out } => {

@@ -1,0 +1,63 @@
+//! `GET /api/v1/intel/{publisher}/{index}/proof` and `/entry`: the offline-verifiable
+//! proof of a received item (a tlog-proof against the publisher's verified, cosigned
+//! checkpoint) and its exact entry bytes. For the node's own log they come from its
+//! ledger.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use crate::provenance::{self, ItemProofError};
+
+fn parse(publisher: &str, index: &str) -> Result<(shoal_crypto::PublicKey, u64), ApiError> {
+    let key = crate::intel::parse_publisher(publisher)
+        .map_err(|e| ApiError::bad_request(format!("`publisher`: {e}")))?;
+    let index = index
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("`index` {index:?} is not a number")))?;
+    Ok((key, index))
+}
+
+fn map(e: ItemProofError) -> ApiError {
+    match e {
+        ItemProofError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m, json!(null)),
+        other => ApiError::internal(other.to_string()),
+    }
+}
+
+/// The tlog-proof of a held item.
+pub async fn proof(
+    State(st): State<Arc<AppState>>,
+    Path((publisher, index)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (key, index) = parse(&publisher, &index)?;
+    let text = if key == st.public_key {
+        st.reader.proof(index, None)?.to_text()
+    } else {
+        let store = st.store.clone();
+        tokio::task::spawn_blocking(move || provenance::proof(&store, &key, index))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .map_err(map)?
+            .to_text()
+    };
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
+}
+
+/// The exact entry bytes of a held item.
+pub async fn entry(
+    State(st): State<Arc<AppState>>,
+    Path((publisher, index)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (key, index) = parse(&publisher, &index)?;
+    let bytes = if key == st.public_key {
+        st.reader.entry(index)?
+    } else {
+        provenance::entry(&st.store, &key, index).map_err(map)?
+    };
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+}

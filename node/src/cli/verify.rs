@@ -1,0 +1,133 @@
+//! `shoal verify`: check an item's proof offline — no daemon, no network. Given a
+//! `c2sp.org/tlog-proof@v1` and the entry bytes (from `GET /api/v1/intel/{publisher}/
+//! {index}/proof` and `/entry`, or a publisher's `/api/v1/ledger/...`), it checks the
+//! envelope's signature, that the envelope is the publisher's entry at the proof's
+//! index, the inclusion proof against the checkpoint, the log's signature on the
+//! checkpoint, and the witness cosignatures against a k-of-n policy, and says exactly
+//! which check failed.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context, Result};
+use shoal_crypto::cosignature::{WitnessPolicy, WitnessVerifier};
+use shoal_crypto::{Checkpoint, TlogProof, Verifier};
+use shoal_protocol::Envelope;
+
+/// Arguments of `shoal verify`.
+pub struct VerifyArgs {
+    /// Optional data directory: its `[provenance]` witnesses and threshold are the defaults.
+    pub data_dir: Option<PathBuf>,
+    /// The tlog-proof file.
+    pub proof: PathBuf,
+    /// The entry file (the exact envelope bytes).
+    pub entry: PathBuf,
+    /// The log's verifier key (default: the publisher named by the entry itself).
+    pub log_key: Option<String>,
+    /// Trusted witnesses.
+    pub witnesses: Vec<String>,
+    /// Cosignatures needed.
+    pub min_witnesses: Option<usize>,
+}
+
+fn fail(what: &str, why: impl std::fmt::Display) -> Result<ExitCode> {
+    println!("NOT VERIFIED: {what}: {why}");
+    Ok(ExitCode::from(1))
+}
+
+pub(super) fn run(a: VerifyArgs) -> Result<ExitCode> {
+    let (mut witnesses, mut min) = (a.witnesses.clone(), a.min_witnesses);
+    if let Some(d) = &a.data_dir {
+        let cfg = shoal_config::Config::load(&d.join(shoal_config::CONFIG_FILE))?;
+        if witnesses.is_empty() {
+            witnesses = cfg.provenance.witnesses.clone();
+        }
+        if min.is_none() {
+            min = Some(cfg.provenance.min_witnesses);
+        }
+    }
+    let min = min.unwrap_or(0);
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let proof_text = String::from_utf8(read(&a.proof)?)
+        .map_err(|_| anyhow!("{} is not text", a.proof.display()))?;
+    let entry = read(&a.entry)?;
+    let proof = match TlogProof::parse(&proof_text) {
+        Ok(p) => p,
+        Err(e) => return fail("the proof does not parse", e),
+    };
+    let env = match Envelope::decode_verified(&entry, usize::MAX >> 1) {
+        Ok(e) => e,
+        Err(e) => return fail("the entry is not a validly signed envelope", e),
+    };
+    if env.body.ledger_index != proof.index {
+        return fail(
+            "index",
+            format!(
+                "the envelope says ledger index {}, the proof is for index {}",
+                env.body.ledger_index, proof.index
+            ),
+        );
+    }
+    let cp = match Checkpoint::parse_body(&proof.checkpoint.text) {
+        Ok(c) => c,
+        Err(e) => return fail("the proof's checkpoint", e),
+    };
+    let verifier = match &a.log_key {
+        Some(v) => Verifier::parse(v).map_err(|e| anyhow!("--log-key: {e}"))?,
+        None => Verifier::new(&cp.origin, env.body.publisher)
+            .map_err(|e| anyhow!("checkpoint origin {:?}: {e}", cp.origin))?,
+    };
+    if verifier.key != env.body.publisher {
+        return fail(
+            "publisher",
+            "the envelope was signed by another key than the log's (--log-key)",
+        );
+    }
+    let peer = env.body.publisher.peer_id()?;
+    if !cp.origin.ends_with(&format!("/{peer}")) {
+        return fail(
+            "origin",
+            format!(
+                "the checkpoint origin {:?} does not name the publisher {peer}",
+                cp.origin
+            ),
+        );
+    }
+    let trusted = witnesses
+        .iter()
+        .map(|w| WitnessVerifier::parse(w).map_err(|e| anyhow!("--witness {w:?}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let policy = WitnessPolicy::new(trusted, min).map_err(|e| anyhow!("witness policy: {e}"))?;
+    match proof.verify_witnessed(&entry, &verifier, &policy) {
+        Ok((cp, found)) => {
+            println!(
+                "VERIFIED: entry {} of log {} (checkpoint size {}), signed by publisher {peer}",
+                proof.index, cp.origin, cp.size
+            );
+            println!(
+                "  object {} ({}, {}/{})",
+                env.object_json()
+                    .ok()
+                    .and_then(|o| o.get("id").and_then(|i| i.as_str()).map(String::from))
+                    .unwrap_or_default(),
+                env.object_json()
+                    .ok()
+                    .and_then(|o| o.get("type").and_then(|i| i.as_str()).map(String::from))
+                    .unwrap_or_default(),
+                env.body.tlp,
+                env.body.community
+            );
+            if min == 0 && found.is_empty() {
+                println!("  witnesses: none required");
+            }
+            for (name, ts) in found {
+                println!(
+                    "  cosigned by witness {name} at {}",
+                    crate::intel::format_time(ts)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => fail("the proof", e),
+    }
+}
