@@ -57,6 +57,12 @@ impl ApiClient {
         Self::ok(r)
     }
 
+    /// GET `path`; returns status and body whatever the status.
+    pub async fn get_raw(&self, path: &str) -> Result<Reach<(StatusCode, Vec<u8>)>> {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
     /// POST `body` as JSON to `path`; returns status and body whatever the status.
     pub async fn post(&self, path: &str, body: Vec<u8>) -> Result<Reach<(StatusCode, Vec<u8>)>> {
         self.send(

@@ -219,6 +219,17 @@ async fn an_anchor_cosigns_checkpoints_and_a_member_requiring_one_witness_sees_i
         out.contains("VERIFIED") && out.contains("cosigned by witness"),
         "{out}"
     );
+    // m2 audits m1's whole replicated log: entries, signatures, checkpoint history.
+    let (code, out, err) = common::shoal(&[
+        "ledger",
+        "audit",
+        "--data-dir",
+        net.members[1].d(),
+        "--publisher",
+        &publisher,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("ok: 5 leaves (5 entries"), "{out}");
     // ...and is rejected, naming what failed, after flipping any single byte of the proof
     // or of the entry.
     let (bad_p, bad_e) = (dir.join("bad-proof.txt"), dir.join("bad-entry.bin"));

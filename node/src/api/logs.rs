@@ -50,3 +50,28 @@ pub async fn checkpoint(
         )),
     }
 }
+
+/// `GET /api/v1/logs/{publisher}/audit`: re-verify the replicated log.
+pub async fn audit(
+    State(st): State<Arc<AppState>>,
+    Path(publisher): Path<String>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let key = crate::intel::parse_publisher(&publisher)
+        .map_err(|e| ApiError::bad_request(format!("`publisher`: {e}")))?;
+    let store = st.store.clone();
+    let max = st.max_envelope_bytes;
+    let out = tokio::task::spawn_blocking(move || crate::provenance::audit(&store, &key, max))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    match out {
+        Ok(r) => Ok(axum::Json(json!({"ok": true, "report": r}))),
+        Err(crate::provenance::ItemProofError::NotFound(m)) => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, m, json!(publisher)))
+        }
+        Err(e) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the log does not verify",
+            json!({"reason": e.to_string()}),
+        )),
+    }
+}

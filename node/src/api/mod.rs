@@ -74,6 +74,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .route("/api/v1/revocations", post(revocations::post))
         .route("/api/v1/misbehaviour", get(misbehaviour::misbehaviour))
         .route("/api/v1/logs/{publisher}/checkpoint", get(logs::checkpoint))
+        .route("/api/v1/logs/{publisher}/audit", get(logs::audit))
         .route(
             "/api/v1/intel/{publisher}/{index}/proof",
             get(proofs::proof),

@@ -447,12 +447,21 @@ fn witness(logs: usize, rounds: u64) -> Result<()> {
             seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
             seed[8] = 1;
             let k = NodeKey::from_seed(seed);
-            let origin = format!("m{i}/{}", k.public().peer_id().map(|p| p.to_string()).unwrap_or_default());
+            let origin = format!(
+                "m{i}/{}",
+                k.public()
+                    .peer_id()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
+            );
             (k, origin)
         })
         .collect();
     let mut trees: Vec<MemoryTree> = (0..logs).map(|_| MemoryTree::new()).collect();
-    let mut replicas: Vec<Replica<u8>> = members.iter().map(|(k, _)| Replica::new(k.public())).collect();
+    let mut replicas: Vec<Replica<u8>> = members
+        .iter()
+        .map(|(k, _)| Replica::new(k.public()))
+        .collect();
     let mut total = Duration::ZERO;
     let mut cosigned = 0u64;
     for round in 0..rounds {

@@ -1,4 +1,4 @@
-//! `shoal ledger {status|checkpoint|proof|verify}`: through the running node's API,
+//! `shoal ledger {status|checkpoint|proof|verify|audit}`: through the running node's API,
 //! or straight from the store when no node is running.
 
 use std::path::Path;
@@ -76,6 +76,17 @@ fn offline(dir: &DataDir, store: Store, action: LedgerAction) -> Result<ExitCode
                 }
             }
         }
+        LedgerAction::Audit { publisher } => {
+            let key = crate::intel::parse_publisher(&publisher)
+                .map_err(|e| anyhow::anyhow!("--publisher: {e}"))?;
+            match crate::provenance::audit(&store, &key, dir.config.envelope.max_bytes) {
+                Ok(r) => print_audit(&serde_json::to_value(&r)?),
+                Err(e) => {
+                    println!("FAILED: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -143,6 +154,44 @@ async fn online(dir: &DataDir, action: LedgerAction) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        LedgerAction::Audit { publisher } => {
+            let Reach::Answered((status, b)) = client
+                .get_raw(&format!("/api/v1/logs/{publisher}/audit"))
+                .await?
+            else {
+                return not_running();
+            };
+            let v: serde_json::Value = serde_json::from_slice(&b)?;
+            if status.is_success() {
+                print_audit(&v["report"]);
+            } else {
+                println!(
+                    "FAILED: {}",
+                    v["detail"]["reason"]
+                        .as_str()
+                        .or(v["error"].as_str())
+                        .unwrap_or(&v.to_string())
+                );
+                return Ok(ExitCode::from(1));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_audit(r: &serde_json::Value) {
+    println!(
+        "ok: {} leaves ({} entries with signatures checked, {} by leaf hash), {} checkpoints from size {} to {} consistent{}",
+        r["leaves"],
+        r["full_entries"],
+        r["hashes_only"],
+        r["checkpoints"],
+        r["first_size"],
+        r["last_size"],
+        if r["equivocating"] == true {
+            "; WARNING: this publisher is equivocating (see shoal misbehaviour)"
+        } else {
+            ""
+        }
+    );
 }

@@ -247,8 +247,9 @@ pub enum Command {
     /// Inspect and verify the node's ledger (through the running node, or directly from
     /// the store when the node is stopped).
     Ledger {
-        #[command(flatten)]
-        dir: DataDirArg,
+        /// The node's data directory (created by `shoal init`); before or after the action.
+        #[arg(long, env = "SHOAL_DATA_DIR", value_name = "DIR", global = true)]
+        data_dir: Option<PathBuf>,
         #[command(subcommand)]
         action: LedgerAction,
     },
@@ -327,6 +328,14 @@ pub enum LedgerAction {
     },
     /// Re-check the whole stored log: signatures, hashes, checkpoints.
     Verify,
+    /// Re-verify another publisher's log as replicated from the network: every entry and
+    /// signature (items of other communities by leaf hash), and every checkpoint it was
+    /// verified against, in order (so the checkpoints are consistent with each other).
+    Audit {
+        /// The publisher: peer id or hex public key.
+        #[arg(long)]
+        publisher: String,
+    },
 }
 
 fn init_tracing(format: LogFormat) {
@@ -459,7 +468,12 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 out,
             } => admission::revoke(&dir.data_dir, &subject, &reason, out.as_deref()).await,
         },
-        Command::Ledger { dir, action } => ledger::run(&dir.data_dir, action).await,
+        Command::Ledger { data_dir, action } => {
+            let Some(d) = data_dir else {
+                anyhow::bail!("--data-dir DIR is required (or set SHOAL_DATA_DIR)");
+            };
+            ledger::run(&d, action).await
+        }
         Command::Query {
             dir,
             kind,

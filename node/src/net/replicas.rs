@@ -165,6 +165,10 @@ impl Replicas {
                 state.compact = hashes.clone();
                 state.verified_note = rep.target().map(|t| t.note.clone()).unwrap_or_default();
                 self.batch.state(publisher, state);
+                if !state.verified_note.is_empty() {
+                    let note = state.verified_note.clone();
+                    self.batch.history(publisher, *to, &note);
+                }
             }
             Advance::Mismatch { .. } => {
                 // Forget stored bare hashes the replica dropped.

@@ -9,6 +9,8 @@
 //!   note proving it and the best known (target) checkpoint note
 //! - `a` ‖ subject(32) → admission chain JSON of that key
 //! - `v` ‖ SHA-256(revocation) → revocation JSON
+//! - `h` ‖ publisher(32) ‖ be64(size) → every checkpoint note a log was verified against
+//!   (its history, for audits)
 //! - `w` ‖ publisher → be64 size up to which the publisher's items are witnessed
 //! - `x` ‖ proof id → an equivocation proof (binary form); `q` ‖ publisher → the id of
 //!   the first proof against that publisher (the publisher is equivocating)
@@ -177,6 +179,15 @@ impl ReplicaBatch {
         self.batch.remove(&leaf_key(publisher, index)[..]);
         self.len += 1;
     }
+    /// Remember a checkpoint the log was verified against.
+    pub fn history(&mut self, publisher: &PublicKey, size: u64, note: &str) {
+        let mut k = [0u8; 41];
+        k[0] = b'h';
+        k[1..33].copy_from_slice(&publisher.0);
+        k[33..].copy_from_slice(&size.to_be_bytes());
+        self.batch.insert(&k[..], note.as_bytes());
+        self.len += 1;
+    }
     /// Store a log's state.
     pub fn state(&mut self, publisher: &PublicKey, state: &LogState) {
         self.batch
@@ -318,6 +329,23 @@ impl Store {
         )?;
         self.flush()?;
         Ok(true)
+    }
+
+    /// Every checkpoint `publisher`'s log was verified against, by size.
+    pub fn log_history(
+        &self,
+        publisher: &PublicKey,
+    ) -> impl Iterator<Item = Result<(u64, String), StoreError>> + '_ {
+        let mut prefix = [0u8; 33];
+        prefix[0] = b'h';
+        prefix[1..].copy_from_slice(&publisher.0);
+        self.replicas.scan_prefix(prefix).map(|r| {
+            let (k, v) = r?;
+            let size = be64(k.get(33..).unwrap_or_default(), "history key")?;
+            let note = String::from_utf8(v.to_vec())
+                .map_err(|_| StoreError::Corrupt("history note is not UTF-8".into()))?;
+            Ok((size, note))
+        })
     }
 
     /// Record that `publisher`'s items below `size` are witnessed (never goes down).
