@@ -495,3 +495,128 @@ async fn a_flood_of_items_from_unadmitted_keys_costs_the_forwarder() {
         "the forwarder was not charged: {s}"
     );
 }
+
+/// A peer serving entries that do not match the publisher's checkpoint during sync: a
+/// tampered envelope (its signature fails) and a wrong leaf hash (the root does not
+/// match the signed checkpoint). The victim takes neither, records the offence and
+/// penalises the server until it is banned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_entries_served_during_sync_are_rejected_and_their_server_penalised() {
+    use shoal_protocol::wire::{Head, Leaf};
+    let mut net = Net::create(&[("m1", &["energy"])]);
+    let victims = [
+        net.add_member("v1", &["energy"], true),
+        net.add_member("v2", &["energy"], true),
+    ];
+    let liars = [
+        net.add_member("liar1", &["energy"], true),
+        net.add_member("liar2", &["energy"], true),
+    ];
+    net.start_anchor();
+    net.start_member(0);
+    let m1 = net.members[0].api();
+    wait_admitted_peers(&m1, 1).await;
+    assert_eq!(
+        publish(
+            &m1,
+            (0..4).map(|n| indicator(n, 21)).collect(),
+            21,
+            "energy",
+            "amber"
+        )
+        .await,
+        4
+    );
+    let note = m1.checkpoint_covering(4).await;
+    let mut entries = Vec::new();
+    for i in 0..4 {
+        let r = m1.get(&format!("/api/v1/ledger/entries/{i}")).await;
+        entries.push(r.bytes().await.unwrap().to_vec());
+    }
+    let m1_key = shoal_crypto::NodeKey::load(&net.members[0].dir.join("node.key")).unwrap();
+    let m1_chain = std::fs::read(net.members[0].dir.join("admission.json")).unwrap();
+    let head = Head {
+        publisher: m1_key.public(),
+        note: note.clone(),
+    };
+    // Scenario 1: a tampered envelope. Scenario 2: a wrong leaf hash.
+    let mut tampered = entries[1].clone();
+    let mid = tampered.len() / 2;
+    tampered[mid] ^= 0x20;
+    let scripts: [Vec<(u64, Leaf)>; 2] = [
+        vec![
+            (0, Leaf::Full(entries[0].clone())),
+            (1, Leaf::Full(tampered)),
+            (2, Leaf::Full(entries[2].clone())),
+            (3, Leaf::Full(entries[3].clone())),
+        ],
+        vec![
+            (0, Leaf::Full(entries[0].clone())),
+            (1, Leaf::Full(entries[1].clone())),
+            (2, Leaf::Full(entries[2].clone())),
+            (3, Leaf::Hash([7u8; 32])),
+        ],
+    ];
+    let expected = ["bad_signature", "bad_sync"];
+    let all_topics = [
+        topics::control(),
+        topics::clear(),
+        topics::community("energy"),
+    ];
+    for k in 0..2 {
+        // The victim runs alone (no bootstrap): the liar is its only source.
+        let vi = victims[k];
+        net.members[vi].daemon = Some(common::Daemon::start(&net.members[vi].dir));
+        let victim = net.members[vi].api();
+        let addr = net.members[vi].daemon.as_ref().unwrap().p2p.clone();
+        let victim_id: PeerId = net.members[vi].peer_id.parse().unwrap();
+        let h = HostilePeer::from_member_dir(&net.members[liars[k]].dir, &all_topics);
+        let leaves = scripts[k].clone();
+        let (hd, ch) = (head.clone(), m1_chain.clone());
+        h.script(move |s| {
+            s.heads = vec![hd];
+            s.chains = vec![ch];
+            s.leaves = leaves.into_iter().collect();
+        });
+        // The victim admits it, asks for its heads, learns m1's chain from it and
+        // fetches the leaves: all within a fraction of a second.
+        h.dial(&addr).await.expect("dial the victim");
+        let offence_kind = expected[k];
+        wait_until(
+            30,
+            &format!("the victim records {offence_kind}"),
+            || async { offence(&status(&victim).await, offence_kind) >= 1 },
+        )
+        .await;
+        // Charged again on every retry until banned.
+        wait_until(30, "the liar is banned", || async {
+            !h.is_connected(&victim_id) && peer(&status(&victim).await, &h.peer_id).is_none()
+        })
+        .await;
+        let v: Value = victim
+            .get("/api/v1/misbehaviour")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            v["offences"][offence_kind].as_u64().unwrap_or(0) >= 1,
+            "{v}"
+        );
+        // Nothing tampered was kept: whatever is held of m1's log is the real entries.
+        let items = intel(&victim, "").await;
+        for it in &items {
+            let i = it["ledger_index"].as_u64().unwrap() as usize;
+            assert_eq!(
+                it["leaf_hash"].as_str().unwrap(),
+                hex::encode(shoal_crypto::hash::leaf_hash(&entries[i]))
+            );
+        }
+        assert!(verified_size(&victim, &net.members[0].peer_id).await < 4);
+        eprintln!(
+            "scenario {}: {offence_kind} recorded, liar banned; victim holds {} genuine items",
+            k + 1,
+            items.len()
+        );
+    }
+}

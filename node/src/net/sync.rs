@@ -205,6 +205,7 @@ impl Driver {
                 }
             }
             (Some(Asked::Heads), SyncResponse::Heads(list)) => {
+                let mut unknown = Vec::new();
                 for Head { publisher, note } in list {
                     if publisher == self.own {
                         continue;
@@ -214,6 +215,11 @@ impl Driver {
                         return;
                     };
                     if self.dir.admitted(&publisher, now / 1000).is_none() {
+                        // A publisher whose admission we have not seen: ask this peer
+                        // for the chain, then for its heads again.
+                        if !self.dir.knows(&publisher) {
+                            unknown.push(publisher);
+                        }
                         continue;
                     }
                     if let Some(p) = self.peers.get_mut(&peer) {
@@ -232,8 +238,13 @@ impl Driver {
                     }
                     self.try_advance(&publisher);
                 }
+                if !unknown.is_empty() {
+                    unknown.truncate(shoal_protocol::wire::MAX_CHAIN_KEYS);
+                    self.ask_chains(peer, unknown);
+                }
             }
             (Some(Asked::Chains), SyncResponse::Chains(chains)) => {
+                let mut learnt = false;
                 for chain in chains {
                     let subject = shoal_protocol::admission::Chain::parse(&chain)
                         .ok()
@@ -242,8 +253,10 @@ impl Driver {
                         self.punish(peer, Offence::Malformed);
                         return;
                     };
+                    let new = !self.dir.knows(&subject);
                     match self.dir.learn(&subject, &chain, now / 1000) {
                         Ok(_) => {
+                            learnt |= new;
                             let _ = self.store.put_chain(&subject, &chain);
                             self.unpark(&subject);
                         }
@@ -252,6 +265,9 @@ impl Driver {
                             return;
                         }
                     }
+                }
+                if learnt {
+                    self.ask_heads(peer);
                 }
             }
             (Some(Asked::Leaves(asked_for)), SyncResponse::Leaves { publisher, items }) => {

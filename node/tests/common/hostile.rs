@@ -41,6 +41,20 @@ pub struct Observed {
     pub sync_requests_served: u64,
     /// Gossip messages received (honest traffic reaching the hostile peer).
     pub gossip_received: u64,
+    /// What the peer answers to sync requests (empty: it holds nothing).
+    pub script: SyncScript,
+}
+
+/// Scripted sync answers: heads, admission chains, and leaves of one publisher's log
+/// (possibly tampered).
+#[derive(Default, Debug)]
+pub struct SyncScript {
+    /// Heads to announce.
+    pub heads: Vec<shoal_protocol::wire::Head>,
+    /// Chains to answer `Chains` requests with.
+    pub chains: Vec<Vec<u8>>,
+    /// Leaves by index, served for any publisher asked.
+    pub leaves: std::collections::BTreeMap<u64, shoal_protocol::wire::Leaf>,
 }
 
 enum Cmd {
@@ -163,6 +177,11 @@ impl HostilePeer {
         let (tx, rx) = oneshot::channel();
         let _ = self.cmd.send(Cmd::Sync(peer, frame, tx));
         rx.await.map_err(|_| "hostile task stopped".to_string())?
+    }
+
+    /// Script the sync answers.
+    pub fn script(&self, f: impl FnOnce(&mut SyncScript)) {
+        f(&mut self.observed.lock().unwrap().script);
     }
 
     /// Read what was observed so far.
@@ -300,10 +319,31 @@ fn on_event(
                     },
                 ..
             } => {
-                // Hold nothing: empty heads, refuse leaves (neither is an offence).
-                let answer = match SyncRequest::decode(&request, limits) {
-                    Ok(SyncRequest::Heads) => SyncResponse::Heads(Vec::new()),
-                    _ => SyncResponse::Refused("not held".into()),
+                // Unless scripted, hold nothing: empty heads, refuse leaves (neither is
+                // an offence).
+                let answer = {
+                    let o = observed.lock().unwrap();
+                    let script = &o.script;
+                    match SyncRequest::decode(&request, limits) {
+                        Ok(SyncRequest::Heads) => SyncResponse::Heads(script.heads.clone()),
+                        Ok(SyncRequest::Chains(_)) => SyncResponse::Chains(script.chains.clone()),
+                        Ok(SyncRequest::Leaves { publisher, ranges })
+                            if !script.leaves.is_empty() =>
+                        {
+                            SyncResponse::Leaves {
+                                publisher,
+                                items: script
+                                    .leaves
+                                    .iter()
+                                    .filter(|(i, _)| {
+                                        ranges.iter().any(|&(a, b)| **i >= a && **i < b)
+                                    })
+                                    .map(|(i, l)| (*i, l.clone()))
+                                    .collect(),
+                            }
+                        }
+                        _ => SyncResponse::Refused("not held".into()),
+                    }
                 };
                 observed.lock().unwrap().sync_requests_served += 1;
                 let _ = swarm
