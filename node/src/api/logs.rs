@@ -51,20 +51,48 @@ pub async fn checkpoint(
     }
 }
 
-/// `GET /api/v1/logs/{publisher}/audit`: re-verify the replicated log.
+/// `GET /api/v1/logs/{publisher}/audit`: fetch the newest state of the log from the
+/// network (every admitted peer is asked for its heads; the node syncs up to the newest
+/// checkpoint, waiting at most 30 s), then re-verify the replicated log.
 pub async fn audit(
     State(st): State<Arc<AppState>>,
     Path(publisher): Path<String>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let key = crate::intel::parse_publisher(&publisher)
         .map_err(|e| ApiError::bad_request(format!("`publisher`: {e}")))?;
+    let hex_key = hex::encode(key.0);
+    let mut caught_up = true;
+    if st.net.refresh_heads().await.unwrap_or(0) > 0 {
+        // Give the heads time to arrive, then wait for sync to reach the newest size.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let done = st
+                .net
+                .status()
+                .logs
+                .iter()
+                .find(|l| l.publisher == hex_key)
+                .is_none_or(|l| l.verified_size >= l.known_size);
+            if done {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                caught_up = false;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
     let store = st.store.clone();
     let max = st.max_envelope_bytes;
     let out = tokio::task::spawn_blocking(move || crate::provenance::audit(&store, &key, max))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     match out {
-        Ok(r) => Ok(axum::Json(json!({"ok": true, "report": r}))),
+        Ok(r) => Ok(axum::Json(
+            json!({"ok": true, "report": r, "caught_up_with_network": caught_up}),
+        )),
         Err(crate::provenance::ItemProofError::NotFound(m)) => {
             Err(ApiError::new(StatusCode::NOT_FOUND, m, json!(publisher)))
         }

@@ -164,6 +164,12 @@ async fn online(dir: &DataDir, action: LedgerAction) -> Result<ExitCode> {
             let v: serde_json::Value = serde_json::from_slice(&b)?;
             if status.is_success() {
                 print_audit(&v["report"]);
+                if v["caught_up_with_network"] == false {
+                    println!(
+                        "note: the node had not caught up with the newest checkpoint known on \
+                         the network within 30 s; the audit covers what it held"
+                    );
+                }
             } else {
                 println!(
                     "FAILED: {}",

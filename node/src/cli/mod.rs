@@ -328,9 +328,11 @@ pub enum LedgerAction {
     },
     /// Re-check the whole stored log: signatures, hashes, checkpoints.
     Verify,
-    /// Re-verify another publisher's log as replicated from the network: every entry and
+    /// Fetch another publisher's log from the network (the running node asks every peer
+    /// for its newest checkpoints and syncs up to them) and re-verify it: every entry and
     /// signature (items of other communities by leaf hash), and every checkpoint it was
     /// verified against, in order (so the checkpoints are consistent with each other).
+    /// With the node stopped, it audits what the store holds.
     Audit {
         /// The publisher: peer id or hex public key.
         #[arg(long)]

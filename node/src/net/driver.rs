@@ -304,6 +304,18 @@ impl Driver {
                 });
                 let _ = reply.send(result);
             }
+            NetCommand::RefreshHeads(reply) => {
+                let peers: Vec<PeerId> = self
+                    .peers
+                    .iter()
+                    .filter(|(_, p)| p.admitted.is_some())
+                    .map(|(id, _)| *id)
+                    .collect();
+                for p in &peers {
+                    self.ask_heads(*p);
+                }
+                let _ = reply.send(peers.len());
+            }
             NetCommand::Block(peer, block, reply) => {
                 let b = &mut self.swarm.behaviour_mut().blocked;
                 if block {

@@ -71,6 +71,8 @@ pub(crate) enum NetCommand {
     Revoke(Vec<u8>, oneshot::Sender<Result<(), String>>),
     /// Block (true) or unblock (false) a peer.
     Block(libp2p::PeerId, bool, oneshot::Sender<()>),
+    /// Ask every admitted peer for its heads now (before an audit).
+    RefreshHeads(oneshot::Sender<usize>),
 }
 
 /// Handle to the running network.
@@ -102,6 +104,19 @@ impl NetHandle {
         };
         let (tx, rx) = oneshot::channel();
         cmd.send(NetCommand::Block(peer, block, tx))
+            .await
+            .map_err(|_| "the peer network has stopped".to_string())?;
+        rx.await
+            .map_err(|_| "the peer network has stopped".to_string())
+    }
+
+    /// Ask every admitted peer for its heads now; returns how many were asked.
+    pub async fn refresh_heads(&self) -> Result<usize, String> {
+        let Some(cmd) = &self.cmd else {
+            return Err("the peer network is disabled on this node".into());
+        };
+        let (tx, rx) = oneshot::channel();
+        cmd.send(NetCommand::RefreshHeads(tx))
             .await
             .map_err(|_| "the peer network has stopped".to_string())?;
         rx.await
