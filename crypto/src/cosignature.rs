@@ -29,7 +29,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::hash::sha256;
 use crate::keys::{NodeKey, PublicKey, PUBLIC_KEY_LEN, SIGNATURE_LEN};
 use crate::note::{validate_name, validate_text, Note, NoteError, NoteSignature, MAX_SIGNATURES};
 
@@ -88,25 +87,12 @@ pub enum CosignatureError {
 /// The witness key id: the first four bytes, big-endian, of
 /// `SHA-256(name || 0x0A || 0x04 || 32-byte public key)`.
 pub fn witness_key_id(name: &str, key: &PublicKey) -> u32 {
-    let mut data = Vec::with_capacity(name.len().saturating_add(2 + PUBLIC_KEY_LEN));
-    data.extend_from_slice(name.as_bytes());
-    data.push(b'\n');
-    data.push(SIG_TYPE_COSIGNATURE_V1);
-    data.extend_from_slice(&key.0);
-    let h = sha256(&data);
-    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+    crate::note::typed_key_id(name, SIG_TYPE_COSIGNATURE_V1, key)
 }
 
 /// The witness verifier key text `name+hex8(keyid)+base64(0x04 || pubkey)`.
 pub fn witness_verifier_key(name: &str, key: &PublicKey) -> String {
-    let mut raw = Vec::with_capacity(PUBLIC_KEY_LEN + 1);
-    raw.push(SIG_TYPE_COSIGNATURE_V1);
-    raw.extend_from_slice(&key.0);
-    format!(
-        "{name}+{:08x}+{}",
-        witness_key_id(name, key),
-        STANDARD.encode(raw)
-    )
+    crate::note::typed_verifier_key(name, SIG_TYPE_COSIGNATURE_V1, key)
 }
 
 /// The exact bytes a witness signs for `body` (the checkpoint note text, ending in

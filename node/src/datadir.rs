@@ -57,6 +57,19 @@ impl DataDir {
         self.root.join(API_ADDR_FILE)
     }
 
+    /// The store opened directly, when no running node holds it (the CLI's offline
+    /// path); `None` when a node runs (sled's lock) or no store exists yet.
+    pub fn store_if_idle(&self) -> Result<Option<crate::store::Store>> {
+        if !self.store_path().exists() {
+            return Ok(None);
+        }
+        match crate::store::Store::open(&self.store_path(), 16) {
+            Ok(s) => Ok(Some(s)),
+            Err(crate::store::StoreError::Locked(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Path of the installed admission certificate chain.
     pub fn admission_path(&self) -> PathBuf {
         self.root.join(&self.config.network.admission_file)

@@ -13,7 +13,9 @@ mod verifier;
 
 pub use error::NoteError;
 pub use syntax::{validate_name, validate_text, MAX_NOTE_BYTES, MAX_SIGNATURES};
-pub use verifier::{key_id, verifier_key, Verifier, SIG_TYPE_ED25519};
+pub use verifier::{
+    key_id, typed_key_id, typed_verifier_key, verifier_key, Verifier, SIG_TYPE_ED25519,
+};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

@@ -12,24 +12,38 @@ use crate::keys::{PublicKey, PUBLIC_KEY_LEN};
 /// Signature type byte of Ed25519 note signatures.
 pub const SIG_TYPE_ED25519: u8 = 0x01;
 
-/// The C2SP key id: the first four bytes, big-endian, of
-/// `SHA-256(name || 0x0A || 0x01 || 32-byte public key)`.
-pub fn key_id(name: &str, key: &PublicKey) -> u32 {
+/// The C2SP key id of a key of signature type `sig_type`: the first four bytes,
+/// big-endian, of `SHA-256(name || 0x0A || sig_type || 32-byte public key)`.
+pub fn typed_key_id(name: &str, sig_type: u8, key: &PublicKey) -> u32 {
     let mut data = Vec::with_capacity(name.len().saturating_add(2 + PUBLIC_KEY_LEN));
     data.extend_from_slice(name.as_bytes());
     data.push(b'\n');
-    data.push(SIG_TYPE_ED25519);
+    data.push(sig_type);
     data.extend_from_slice(&key.0);
     let h = sha256(&data);
     u32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
+/// The verifier key text `name+hex8(keyid)+base64(sig_type || pubkey)`.
+pub fn typed_verifier_key(name: &str, sig_type: u8, key: &PublicKey) -> String {
+    let mut raw = Vec::with_capacity(PUBLIC_KEY_LEN + 1);
+    raw.push(sig_type);
+    raw.extend_from_slice(&key.0);
+    format!(
+        "{name}+{:08x}+{}",
+        typed_key_id(name, sig_type, key),
+        STANDARD.encode(raw)
+    )
+}
+
+/// The C2SP key id of an Ed25519 note key (type 0x01).
+pub fn key_id(name: &str, key: &PublicKey) -> u32 {
+    typed_key_id(name, SIG_TYPE_ED25519, key)
+}
+
 /// The verifier key text `name+hex8(keyid)+base64(0x01||pubkey)`.
 pub fn verifier_key(name: &str, key: &PublicKey) -> String {
-    let mut raw = Vec::with_capacity(PUBLIC_KEY_LEN + 1);
-    raw.push(SIG_TYPE_ED25519);
-    raw.extend_from_slice(&key.0);
-    format!("{name}+{:08x}+{}", key_id(name, key), STANDARD.encode(raw))
+    typed_verifier_key(name, SIG_TYPE_ED25519, key)
 }
 
 /// A trusted note key: the name and Ed25519 key a signature must match.

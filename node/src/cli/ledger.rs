@@ -12,21 +12,13 @@ use crate::datadir::DataDir;
 use crate::ledger::origin;
 use crate::ledger::reader::LedgerReader;
 use crate::ledger::verify::verify_store;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 pub(super) async fn run(root: &Path, action: LedgerAction) -> Result<ExitCode> {
     let dir = DataDir::open(root)?;
     // With the node stopped, the store can be opened directly; while it runs, sled's
     // lock keeps it for the daemon and we ask the API instead.
-    let store = if dir.store_path().exists() {
-        match Store::open(&dir.store_path(), 16) {
-            Ok(s) => Some(s),
-            Err(StoreError::Locked(_)) => None,
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        None
-    };
+    let store = dir.store_if_idle()?;
     match store {
         Some(store) => offline(&dir, store, action),
         None => online(&dir, action).await,

@@ -10,19 +10,15 @@ use serde_json::{json, Value};
 
 use crate::client::{ApiClient, Reach};
 use crate::datadir::DataDir;
-use crate::store::{Store, StoreError};
 
 pub(super) async fn run(root: &Path, as_json: bool) -> Result<ExitCode> {
     let dir = DataDir::open(root)?;
     let max = dir.config.envelope.max_bytes;
     let offline = if dir.store_path().exists() {
-        match Store::open(&dir.store_path(), 16) {
-            Ok(s) => Some(json!({
-                "equivocations": crate::api::misbehaviour::equivocations(&s, max)?,
-            })),
-            Err(StoreError::Locked(_)) => None,
-            Err(e) => return Err(e.into()),
-        }
+        dir.store_if_idle()?
+            .map(|s| crate::api::misbehaviour::equivocations(&s, max))
+            .transpose()?
+            .map(|list| json!({ "equivocations": list }))
     } else {
         Some(json!({ "equivocations": [] }))
     };

@@ -10,7 +10,6 @@ use anyhow::{anyhow, bail, Result};
 use crate::client::{ApiClient, Reach};
 use crate::datadir::DataDir;
 use crate::intel::{self, Query, QueryResult};
-use crate::store::{Store, StoreError};
 
 /// The filters as given on the command line.
 pub(super) struct QueryArgs {
@@ -48,15 +47,7 @@ pub(super) async fn run(root: &Path, args: QueryArgs, as_json: bool) -> Result<E
     // Check the filters here too, so mistakes are reported against the flag's name.
     let query = Query::from_params(params.iter().map(|(k, v)| (*k, v.as_str())))
         .map_err(|e| anyhow!("--{}: {}", e.param, e.reason))?;
-    let store = if dir.store_path().exists() {
-        match Store::open(&dir.store_path(), 16) {
-            Ok(s) => Some(s),
-            Err(StoreError::Locked(_)) => None,
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        None
-    };
+    let store = dir.store_if_idle()?;
     let result = match store {
         Some(store) => intel::run(&store, &query, dir.config.envelope.max_bytes)?,
         None => online(&dir, &params).await?,
