@@ -84,7 +84,7 @@ pub(super) fn run(a: VerifyArgs) -> Result<ExitCode> {
         );
     }
     let peer = env.body.publisher.peer_id()?;
-    if !cp.origin.ends_with(&format!("/{peer}")) {
+    if !shoal_protocol::provenance::origin_names(&cp.origin, &env.body.publisher) {
         return fail(
             "origin",
             format!(

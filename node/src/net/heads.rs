@@ -22,10 +22,7 @@ pub fn open(publisher: &PublicKey, note: &str) -> Result<Checkpoint, HeadError> 
     let parsed = Note::parse(note).map_err(|e| HeadError::Invalid(e.to_string()))?;
     let body =
         Checkpoint::parse_body(&parsed.text).map_err(|e| HeadError::Invalid(e.to_string()))?;
-    let peer = publisher
-        .peer_id()
-        .map_err(|e| HeadError::Invalid(e.to_string()))?;
-    if !body.origin.ends_with(&format!("/{peer}")) {
+    if !shoal_protocol::provenance::origin_names(&body.origin, publisher) {
         return Err(HeadError::WrongOrigin(body.origin));
     }
     let v =

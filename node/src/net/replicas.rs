@@ -211,7 +211,7 @@ impl Replicas {
             .collect()
     }
 
-    /// Logs that could advance now (pending covers everything up to the target).
+    /// Every publisher whose log is replicated here.
     pub fn publishers(&self) -> Vec<PublicKey> {
         self.logs.keys().copied().collect()
     }

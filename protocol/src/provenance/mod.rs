@@ -89,6 +89,7 @@ use shoal_crypto::PublicKey;
 use crate::envelope::{Envelope, DEFAULT_MAX_ENVELOPE_BYTES};
 
 pub use error::{ProofError, Side};
+pub use verify::origin_names;
 
 /// Current (and only) proof format version, binary and JSON.
 pub const PROOF_VERSION: u8 = 1;

@@ -21,6 +21,20 @@ fn peer_id(publisher: &PublicKey) -> Result<String, ProofError> {
         .map_err(|_| ProofError::InvalidPublisherKey)
 }
 
+/// Whether a checkpoint `origin` names `peer`: every Shoal log's origin is
+/// `<name>/<peer id>`.
+fn names_peer(origin: &str, peer: &str) -> bool {
+    origin
+        .strip_suffix(peer)
+        .is_some_and(|rest| rest.ends_with('/'))
+}
+
+/// Whether a checkpoint `origin` names `publisher`'s peer id (`<name>/<peer id>`): the
+/// one rule every reader of another publisher's checkpoint applies.
+pub fn origin_names(origin: &str, publisher: &PublicKey) -> bool {
+    peer_id(publisher).is_ok_and(|peer| names_peer(origin, &peer))
+}
+
 /// A parsed note whose publisher signature verified.
 struct Signed {
     note: Note,
@@ -43,11 +57,7 @@ fn open_signed(
         side,
         origin: checkpoint.origin.clone(),
     };
-    let names_peer = checkpoint
-        .origin
-        .strip_suffix(peer)
-        .is_some_and(|rest| rest.ends_with('/'));
-    if !names_peer {
+    if !names_peer(&checkpoint.origin, peer) {
         return Err(wrong_origin());
     }
     let verifier = Verifier::new(&checkpoint.origin, *publisher).map_err(|e| match e {
