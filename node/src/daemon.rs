@@ -108,6 +108,7 @@ fn witnessing(
         witness,
         policy,
         trusted,
+        ..Default::default()
     })
 }
 
@@ -183,7 +184,9 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     } else {
         (net::NetHandle::disabled(), None)
     };
+    let witness_policy = witnessing(&cfg, &key)?.policy;
     let state = Arc::new(AppState {
+        witness_policy,
         reader: LedgerReader::new(store.clone(), verifier),
         store: store.clone(),
         publisher: Publisher {

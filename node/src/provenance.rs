@@ -61,21 +61,8 @@ pub fn proof(
             cp.size
         )));
     }
-    let mut tree = MemoryTree::new();
-    for held in store.held_from(publisher, 0) {
-        let (i, h) = held?;
-        if i >= cp.size {
-            break;
-        }
-        if i != tree.size() {
-            return Err(ItemProofError::Inconsistent(format!(
-                "leaf {} missing",
-                tree.size()
-            )));
-        }
-        tree.append(h.leaf_hash());
-    }
-    if tree.size() != cp.size || tree.root() != cp.root {
+    let tree = held_tree(store, publisher, cp.size)?;
+    if tree.root() != cp.root {
         return Err(ItemProofError::Inconsistent(
             "held leaves do not match the verified checkpoint".into(),
         ));
@@ -88,6 +75,55 @@ pub fn proof(
         proof,
         checkpoint: note,
     })
+}
+
+/// The held leaf hashes of `publisher`'s log below `size`, as a tree (every one must be
+/// held: the verified prefix is).
+fn held_tree(
+    store: &Store,
+    publisher: &PublicKey,
+    size: u64,
+) -> Result<MemoryTree, ItemProofError> {
+    let mut tree = MemoryTree::new();
+    for held in store.held_from(publisher, 0) {
+        let (i, h) = held?;
+        if i >= size {
+            break;
+        }
+        if i != tree.size() {
+            return Err(ItemProofError::Inconsistent(format!(
+                "leaf {} missing",
+                tree.size()
+            )));
+        }
+        tree.append(h.leaf_hash());
+    }
+    if tree.size() != size {
+        return Err(ItemProofError::NotFound(format!(
+            "only {} leaves of this log are held, not {size}",
+            tree.size()
+        )));
+    }
+    Ok(tree)
+}
+
+/// An RFC 9162 consistency proof between two sizes of a replicated log, from the leaves
+/// this node holds (both sizes must be within the verified prefix).
+pub fn replica_consistency(
+    store: &Store,
+    publisher: &PublicKey,
+    old_size: u64,
+    new_size: u64,
+    verified_size: u64,
+) -> Result<Vec<shoal_crypto::Hash>, ItemProofError> {
+    if old_size == 0 || old_size > new_size || new_size > verified_size {
+        return Err(ItemProofError::NotFound(format!(
+            "no consistency proof from {old_size} to {new_size} (verified prefix: {verified_size})"
+        )));
+    }
+    let tree = held_tree(store, publisher, new_size)?;
+    merkle::consistency_proof(&tree, old_size, new_size)
+        .map_err(|e| ItemProofError::Inconsistent(e.to_string()))
 }
 
 /// What an audit of a replicated log checked.

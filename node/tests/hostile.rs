@@ -603,6 +603,35 @@ async fn tampered_entries_served_during_sync_are_rejected_and_their_server_penal
             v["offences"][offence_kind].as_u64().unwrap_or(0) >= 1,
             "{v}"
         );
+        // The liar is recorded by peer id, with its offences, its ban and the incidents.
+        let record = v["offenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["peer"] == h.peer_id.to_string())
+            .unwrap_or_else(|| panic!("no record of the liar: {v}"))
+            .clone();
+        assert!(
+            record["offences"][offence_kind].as_u64().unwrap_or(0) >= 1,
+            "{record}"
+        );
+        assert!(record["banned_until_ms"].as_u64().is_some(), "{record}");
+        let incidents: Vec<&Value> = v["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["peer"] == h.peer_id.to_string() && i["offence"] == offence_kind)
+            .collect();
+        assert!(!incidents.is_empty(), "{v}");
+        assert!(incidents.iter().any(|i| i["banned"] == true), "{v}");
+        if offence_kind == "bad_sync" {
+            assert!(
+                incidents.iter().any(|i| i["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("do not match the publisher's checkpoint"))),
+                "{v}"
+            );
+        }
         // Nothing tampered was kept: whatever is held of m1's log is the real entries.
         let items = intel(&victim, "").await;
         for it in &items {

@@ -173,6 +173,47 @@ async fn an_anchor_cosigns_checkpoints_and_a_member_requiring_one_witness_sees_i
         s["counters"]["cosigned"].as_u64().unwrap_or(0) >= 1
     })
     .await;
+    // m1 pushes its checkpoints to the anchor (C2SP add-checkpoint) and gets the
+    // cosignature back directly.
+    wait_until(
+        10,
+        "m1 pushed its checkpoint and got a cosignature",
+        || async {
+            let a = common::net::status(&anchor).await;
+            let m = common::net::status(&m1).await;
+            a["counters"]["witness_requests"].as_u64().unwrap_or(0) >= 1
+                && m["counters"]["own_cosignatures"].as_u64().unwrap_or(0) >= 1
+        },
+    )
+    .await;
+    // The log grows: the anchor cosigns the new checkpoint only after an RFC 9162
+    // consistency proof from the one it cosigned before.
+    assert_eq!(
+        publish(
+            &m1,
+            (5..8).map(|n| indicator(n, 5)).collect(),
+            5,
+            "energy",
+            "amber"
+        )
+        .await,
+        3
+    );
+    wait_until(20, "m2 sees the new items witnessed too", || async {
+        let items = intel(&m2, &format!("publisher={publisher}")).await;
+        items.len() == 8 && items.iter().all(|i| i["witnessed"] == true)
+    })
+    .await;
+    wait_until(
+        10,
+        "the anchor cosigned with a consistency proof",
+        || async {
+            let a = common::net::status(&anchor).await;
+            a["counters"]["cosigned_with_proof"].as_u64().unwrap_or(0) >= 1
+                && a["counters"]["witness_refusals"].as_u64().unwrap_or(0) == 0
+        },
+    )
+    .await;
     let r = m1
         .http
         .post(format!("{}/api/v1/ledger/verify", m1.base))
@@ -229,7 +270,60 @@ async fn an_anchor_cosigns_checkpoints_and_a_member_requiring_one_witness_sees_i
         &publisher,
     ]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("ok: 5 leaves (5 entries"), "{out}");
+    assert!(out.starts_with("ok: 8 leaves (8 entries"), "{out}");
+    // The STIX export carries the same proof in Shoal's provenance extension and verifies
+    // offline; a changed object or proof does not.
+    let bundle: serde_json::Value = m2
+        .get(&format!("/api/v1/intel/{publisher}/2/stix"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    use shoal_protocol::stix::provenance::EXTENSION_ID;
+    let objects = bundle["objects"].as_array().unwrap();
+    assert_eq!(objects[1]["type"], "extension-definition");
+    let ext = &objects[2]["extensions"][EXTENSION_ID];
+    assert_eq!(ext["witnessed"], true, "{bundle}");
+    assert_eq!(ext["ledger_index"], 2);
+    assert_eq!(ext["publisher_peer_id"], publisher.as_str());
+    let sf = dir.join("export.json");
+    let verify_stix = |b: &serde_json::Value| {
+        std::fs::write(&sf, b.to_string()).unwrap();
+        common::shoal(&[
+            "verify",
+            "--stix",
+            sf.to_str().unwrap(),
+            "--witness",
+            &wkey,
+            "--min-witnesses",
+            "1",
+        ])
+    };
+    let (code, out, err) = verify_stix(&bundle);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("VERIFIED") && out.contains("cosigned by witness"),
+        "{out}"
+    );
+    let mut changed = bundle.clone();
+    changed["objects"][2]["pattern"] = serde_json::json!("[ipv4-addr:value = '192.0.2.1']");
+    let (code, out, _) = verify_stix(&changed);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("differs from the one the publisher signed"),
+        "{out}"
+    );
+    let mut bad_proof = bundle.clone();
+    let text = ext["tlog_proof"].as_str().unwrap().to_string();
+    let flipped = text.replacen(
+        "c2sp.org/tlog-proof@v1\nindex 2",
+        "c2sp.org/tlog-proof@v1\nindex 3",
+        1,
+    );
+    assert_ne!(flipped, text);
+    bad_proof["objects"][2]["extensions"][EXTENSION_ID]["tlog_proof"] = serde_json::json!(flipped);
+    let (code, out, _) = verify_stix(&bad_proof);
+    assert_eq!(code, 1, "{out}");
     // ...and is rejected, naming what failed, after flipping any single byte of the proof
     // or of the entry.
     let (bad_p, bad_e) = (dir.join("bad-proof.txt"), dir.join("bad-entry.bin"));
@@ -250,4 +344,107 @@ async fn an_anchor_cosigns_checkpoints_and_a_member_requiring_one_witness_sees_i
         assert_ne!(code, 0, "flipping entry byte {i} still verified: {out}");
         assert!(out.contains("NOT VERIFIED") || code == 2, "{out}");
     }
+}
+
+/// A clone whose history forks below every checkpoint size a node verified: the node
+/// verified the original up to 5, was offline while the clone (forked at 3) published
+/// up to 7, and on its return only fetches leaves 5..7, which do not reproduce the
+/// clone's checkpoint. No two checkpoints share a size and no two envelopes meet at an
+/// index, so the node fetches the other branch and proves the fork by inclusion proofs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fork_below_the_verified_size_is_proven_by_inclusion() {
+    let mut net = Net::create(&[("m1", &["energy"]), ("m2", &["energy"])]);
+    net.start_all(1).await;
+    let publisher = net.members[0].peer_id.clone();
+    let m1 = net.members[0].api();
+    assert_eq!(
+        publish(
+            &m1,
+            (0..3).map(|n| indicator(n, 1)).collect(),
+            1,
+            "energy",
+            "amber"
+        )
+        .await,
+        3
+    );
+    let m2 = net.members[1].api();
+    wait_until(10, "m2 verified 3", || async {
+        common::net::verified_size(&m2, &publisher).await == 3
+    })
+    .await;
+    // Copy the directory at size 3, then the original grows to 5.
+    net.members[0].daemon.take().unwrap().terminate();
+    let clone_dir = net.tmp.path().join("m1-clone");
+    copy_dir(&net.members[0].dir, &clone_dir);
+    for f in ["api.addr", "p2p.addr"] {
+        let _ = std::fs::remove_file(clone_dir.join(f));
+    }
+    net.start_member(0);
+    let m1 = net.members[0].api();
+    assert_eq!(
+        publish(
+            &m1,
+            (3..5).map(|n| indicator(n, 2)).collect(),
+            2,
+            "energy",
+            "amber"
+        )
+        .await,
+        2
+    );
+    wait_until(10, "m2 verified 5", || async {
+        common::net::verified_size(&m2, &publisher).await == 5
+    })
+    .await;
+    net.members[0].daemon.take().unwrap().terminate();
+    net.members[1].daemon.take().unwrap().terminate();
+    // The clone (size 3) publishes four items of its own while m2 is away.
+    let boot = net.bootstrap();
+    let clone = Daemon::start_with(&clone_dir, &["--bootstrap", &boot]);
+    common::net::wait_admitted_peers(&clone.client(), 1).await;
+    assert_eq!(
+        publish(
+            &clone.client(),
+            (10..14).map(|n| indicator(n, 3)).collect(),
+            3,
+            "energy",
+            "amber"
+        )
+        .await,
+        4
+    );
+    // m2 returns and learns the clone's checkpoint of size 7.
+    net.start_member(1);
+    let m2 = net.members[1].api();
+    let started = Instant::now();
+    wait_until(15, "m2 proves the fork", || async {
+        let v: serde_json::Value = m2.get("/api/v1/misbehaviour").await.json().await.unwrap();
+        v["equivocations"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|e| e["publisher_peer_id"] == publisher.as_str() && e["kind"] == "inclusion")
+        })
+    })
+    .await;
+    eprintln!("m2 proved the fork after {:?}", started.elapsed());
+    let v: serde_json::Value = m2.get("/api/v1/misbehaviour").await.json().await.unwrap();
+    let e = v["equivocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "inclusion")
+        .unwrap()
+        .clone();
+    let proof = EquivocationProof::from_json(&e["proof"].to_string()).unwrap();
+    let summary = proof.verify(1 << 20).expect("the proof verifies offline");
+    assert_eq!(
+        summary.index,
+        Some(3),
+        "the first index the branches disagree on"
+    );
+    let sizes = summary.sizes.unwrap();
+    assert!(sizes == (5, 7) || sizes == (7, 5), "{sizes:?}");
+    let items = intel(&m2, &format!("publisher={publisher}")).await;
+    assert!(items.iter().all(|i| i["equivocating"] == true), "{items:?}");
+    drop(clone);
 }

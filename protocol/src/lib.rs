@@ -33,6 +33,7 @@ pub mod stix;
 pub mod sync;
 pub mod tlp;
 pub mod wire;
+pub mod witness;
 
 pub use envelope::{
     coarse_time, Envelope, EnvelopeBody, EnvelopeError, Extension, ExtensionKind,

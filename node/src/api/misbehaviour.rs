@@ -1,7 +1,8 @@
 //! `GET /api/v1/misbehaviour`: every verified equivocation proof this node holds (a
 //! publisher key that signed two conflicting histories), each with its summary and the
-//! proof itself in its JSON form, which anyone can verify offline; and the offences the
-//! network layer counted against peers.
+//! proof itself in its JSON form, which anyone can verify offline; the offences the
+//! network layer counted, by kind; every peer that misbehaved (offences by kind, penalty,
+//! ban); and the latest incidents, each with what exactly was wrong.
 
 use std::sync::Arc;
 
@@ -58,5 +59,7 @@ pub async fn misbehaviour(State(st): State<Arc<AppState>>) -> Result<Json<Value>
     Ok(Json(json!({
         "equivocations": list,
         "offences": status.offences,
+        "offenders": status.offenders,
+        "incidents": status.incidents,
     })))
 }

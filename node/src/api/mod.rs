@@ -58,6 +58,8 @@ pub struct AppState {
     pub time_granularity_secs: u64,
     /// Envelope size limit.
     pub max_envelope_bytes: usize,
+    /// The `[provenance]` witness policy (k of n), when one is set.
+    pub witness_policy: Option<shoal_crypto::cosignature::WitnessPolicy>,
 }
 
 /// Build the API router.
@@ -83,6 +85,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
             "/api/v1/intel/{publisher}/{index}/entry",
             get(proofs::entry),
         )
+        .route("/api/v1/intel/{publisher}/{index}/stix", get(proofs::stix))
         .route("/api/v1/intel", get(intel::query))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))

@@ -1,6 +1,9 @@
 //! `GET /api/v1/intel/{publisher}/{index}/proof` and `/entry`: the offline-verifiable
 //! proof of a received item (a tlog-proof against the publisher's verified, cosigned
-//! checkpoint) and its exact entry bytes. For the node's own log they come from its
+//! checkpoint) and its exact entry bytes; and `/stix`, the item as a STIX 2.1 bundle
+//! whose object carries both in Shoal's provenance extension
+//! (`shoal_protocol::stix::provenance`), with the extension's definition and producer, so
+//! `shoal verify --stix` checks it offline. For the node's own log they come from its
 //! ledger.
 
 use std::sync::Arc;
@@ -60,4 +63,64 @@ pub async fn entry(
         provenance::entry(&st.store, &key, index).map_err(map)?
     };
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+}
+
+/// The item as a STIX 2.1 bundle: its object with the provenance extension attached,
+/// the extension-definition and its producer identity.
+pub async fn stix(
+    State(st): State<Arc<AppState>>,
+    Path((publisher, index)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    use shoal_protocol::stix::provenance as ext;
+    let (key, index) = parse(&publisher, &index)?;
+    let (proof, entry) = if key == st.public_key {
+        (st.reader.proof(index, None)?, st.reader.entry(index)?)
+    } else {
+        let store = st.store.clone();
+        tokio::task::spawn_blocking(move || {
+            Ok::<_, ItemProofError>((
+                provenance::proof(&store, &key, index)?,
+                provenance::entry(&store, &key, index)?,
+            ))
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(map)?
+    };
+    let envelope = shoal_protocol::Envelope::decode(&entry, st.max_envelope_bytes)
+        .map_err(|e| ApiError::internal(format!("held entry does not decode: {e}")))?;
+    let witnessed = match &st.witness_policy {
+        Some(policy) => policy.check(&proof.checkpoint).is_ok(),
+        None => false,
+    };
+    let equivocating = st
+        .store
+        .is_equivocating(&key)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let object = ext::attach(
+        &envelope,
+        &ext::Provenance {
+            publisher: key,
+            ledger_index: index,
+            entry: entry.clone(),
+            tlog_proof: proof.to_text(),
+            witnessed,
+            equivocating,
+        },
+    )
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    // A bundle id that is the same for the same entry: a v5 UUID of its leaf hash.
+    let bundle_id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        &shoal_crypto::hash::leaf_hash(&entry),
+    );
+    let bundle = json!({
+        "type": "bundle",
+        "id": format!("bundle--{bundle_id}"),
+        "objects": [ext::producer(), ext::definition(), object],
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/stix+json;version=2.1")],
+        bundle.to_string(),
+    ))
 }

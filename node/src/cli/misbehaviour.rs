@@ -65,5 +65,40 @@ pub(super) async fn run(root: &Path, as_json: bool) -> Result<ExitCode> {
             }
         }
     }
+    for o in v["offenders"].as_array().into_iter().flatten() {
+        let kinds: Vec<String> = o["offences"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, n)| format!("{k}×{n}"))
+            .collect();
+        let banned = match o["banned_until_ms"].as_u64() {
+            Some(ms) => format!("  banned until {}", crate::intel::format_time(ms / 1000)),
+            None => String::new(),
+        };
+        println!(
+            "PEER  {}  penalty {}  {}  last {}{banned}",
+            o["peer"].as_str().unwrap_or("?"),
+            o["penalty"],
+            kinds.join(" "),
+            crate::intel::format_time(o["last_at_ms"].as_u64().unwrap_or(0) / 1000),
+        );
+    }
+    let incidents = v["incidents"].as_array().cloned().unwrap_or_default();
+    if !incidents.is_empty() {
+        println!("latest incidents:");
+        for i in incidents.iter().take(20) {
+            println!(
+                "  {}  {}  {}{}",
+                crate::intel::format_time(i["at_ms"].as_u64().unwrap_or(0) / 1000),
+                i["peer"].as_str().unwrap_or("?"),
+                i["offence"].as_str().unwrap_or("?"),
+                i["detail"]
+                    .as_str()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default(),
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

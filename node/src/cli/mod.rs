@@ -152,16 +152,24 @@ pub enum Command {
     /// Verify an item's proof offline (no daemon, no network): the envelope's signature,
     /// that it is the publisher's entry at the proof's index, the inclusion proof, the
     /// log's signature on the checkpoint and the witness cosignatures (k of n). Get the
-    /// files from `GET /api/v1/intel/{publisher}/{index}/proof` and `/entry`. Exits 1 and
-    /// names the failed check when it does not verify.
+    /// files from `GET /api/v1/intel/{publisher}/{index}/proof` and `/entry`, or verify a
+    /// STIX export (`/stix`) with `--stix FILE`: every object carrying Shoal's provenance
+    /// extension is checked, and must be exactly the object the publisher signed. Exits 1
+    /// and names the failed check when it does not verify.
     Verify {
         /// A data directory whose `[provenance]` witnesses and threshold are the defaults.
         #[arg(long, env = "SHOAL_DATA_DIR", value_name = "DIR")]
         data_dir: Option<PathBuf>,
         /// The c2sp.org/tlog-proof@v1 file.
-        proof_file: PathBuf,
+        #[arg(required_unless_present = "stix")]
+        proof_file: Option<PathBuf>,
         /// The entry file (the exact signed envelope bytes).
-        entry_file: PathBuf,
+        #[arg(required_unless_present = "stix")]
+        entry_file: Option<PathBuf>,
+        /// A STIX 2.1 bundle (or single object) exported by a Shoal node, instead of the
+        /// proof and entry files.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["proof_file", "entry_file"])]
+        stix: Option<PathBuf>,
         /// The log's C2SP verifier key (default: the publisher the entry names).
         #[arg(long, value_name = "VKEY")]
         log_key: Option<String>,
@@ -429,13 +437,19 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             data_dir,
             proof_file,
             entry_file,
+            stix,
             log_key,
             witnesses,
             min_witnesses,
         } => verify::run(verify::VerifyArgs {
             data_dir,
-            proof: proof_file,
-            entry: entry_file,
+            files: match stix {
+                Some(bundle) => verify::Input::Stix(bundle),
+                None => verify::Input::Files {
+                    proof: proof_file.unwrap_or_default(),
+                    entry: entry_file.unwrap_or_default(),
+                },
+            },
             log_key,
             witnesses,
             min_witnesses,

@@ -88,6 +88,8 @@ pub(super) struct Driver {
     pub operator_blocked: HashSet<PeerId>,
     /// Witnessing settings.
     pub witnessing: super::witness::Witnessing,
+    /// Forks being proven, by publisher.
+    pub forks: HashMap<PublicKey, super::fork::ForkProbe>,
 }
 
 fn parse_bootstrap(addrs: &[String]) -> Result<Vec<(PeerId, Multiaddr)>> {
@@ -200,6 +202,7 @@ impl Driver {
             circuits: HashMap::new(),
             operator_blocked: HashSet::new(),
             witnessing: p.witnessing,
+            forks: HashMap::new(),
         })
     }
 
@@ -277,6 +280,7 @@ impl Driver {
                 }
                 _ = fast.tick() => {
                     self.plan_sync();
+                    self.push_to_witnesses();
                     self.commit();
                 }
                 _ = slow.tick() => self.maintain(),

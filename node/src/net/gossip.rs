@@ -226,6 +226,7 @@ impl Driver {
                 match self.replicas.observe(&publisher, &cp, &note) {
                     Observe::Updated => {
                         self.counters.checkpoints += 1;
+                        self.witness_gossiped(source, &publisher, &cp, &note);
                         if let Some(p) = self.peers.get_mut(&source) {
                             // The forwarder saw it; it may or may not hold the entries.
                             p.heads.entry(publisher).or_insert(0);

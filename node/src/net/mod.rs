@@ -17,6 +17,7 @@ pub mod codec;
 pub mod directory;
 mod driver;
 mod equivocation;
+mod fork;
 mod gossip;
 pub mod heads;
 mod parking;

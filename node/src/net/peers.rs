@@ -236,7 +236,12 @@ impl Driver {
 
     /// Penalise a peer (see `penalty.rs`); disconnects and bans at the threshold.
     pub(super) fn punish(&mut self, peer: PeerId, offence: Offence) {
-        match self.penalties.punish(peer, offence, now_ms()) {
+        self.punish_with(peer, offence, None);
+    }
+
+    /// [`Self::punish`], recording what exactly was wrong.
+    pub(super) fn punish_with(&mut self, peer: PeerId, offence: Offence, detail: Option<String>) {
+        match self.penalties.punish_with(peer, offence, now_ms(), detail) {
             Verdict::Score(s) => {
                 if self.peers.get(&peer).is_some_and(|p| p.admitted.is_some()) {
                     self.swarm

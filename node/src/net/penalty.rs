@@ -19,8 +19,13 @@
 //! ignored (graylist) — at that same point, [`DISCONNECT_AT`], it is disconnected and
 //! banned for [`BAN_MS`] (refused by the block list until then). A peer that has not completed admission has score [`UNADMITTED_SCORE`]:
 //! it is graylisted, so it can neither inject nor receive gossip.
+//!
+//! Every offence is also recorded: per peer (counts by kind, current penalty, last
+//! offence, ban) for up to [`MAX_OFFENDERS`] peers, and as a journal of the last
+//! [`MAX_INCIDENTS`] incidents with what was wrong (e.g. which publisher's entry did not
+//! match its checkpoint). `GET /api/v1/misbehaviour` and `shoal misbehaviour` show both.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use libp2p::PeerId;
 use serde::Serialize;
@@ -35,6 +40,10 @@ pub const DISCONNECT_AT: f64 = 80.0;
 pub const BAN_MS: u64 = 15 * 60 * 1000;
 /// Application score of a connected peer whose admission is not (yet) verified.
 pub const UNADMITTED_SCORE: f64 = -1000.0;
+/// Peers whose offence record is kept (the least recently offending is dropped).
+pub const MAX_OFFENDERS: usize = 4096;
+/// Incidents kept in the journal (oldest dropped first).
+pub const MAX_INCIDENTS: usize = 1024;
 
 /// Gossipsub thresholds matching the weights above (application score weight 1).
 pub fn thresholds() -> libp2p::gossipsub::PeerScoreThresholds {
@@ -101,12 +110,53 @@ struct Record {
     at_ms: u64,
 }
 
+/// One recorded offence.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Incident {
+    /// The offending peer.
+    pub peer: String,
+    /// What it did.
+    pub offence: Offence,
+    /// When (unix ms).
+    pub at_ms: u64,
+    /// Its penalty right after.
+    pub penalty: f64,
+    /// Whether this offence got it banned.
+    pub banned: bool,
+    /// What exactly was wrong, when the caller knows (never secret material).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A peer's offence record.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Offender {
+    /// The peer.
+    pub peer: String,
+    /// Its current (decayed) penalty.
+    pub penalty: f64,
+    /// Offences by kind since start.
+    pub offences: BTreeMap<&'static str, u64>,
+    /// Its last offence (unix ms).
+    pub last_at_ms: u64,
+    /// Banned until (unix ms), if banned now.
+    pub banned_until_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct History {
+    offences: BTreeMap<Offence, u64>,
+    last_at_ms: u64,
+}
+
 /// Penalties of every peer, with decay; time comes from the caller.
 #[derive(Debug, Default)]
 pub struct Penalties {
     peers: HashMap<PeerId, Record>,
     banned: HashMap<PeerId, u64>,
     counts: HashMap<Offence, u64>,
+    history: HashMap<PeerId, History>,
+    journal: VecDeque<Incident>,
 }
 
 /// What the caller must do after an offence.
@@ -126,6 +176,17 @@ fn decayed(r: &Record, now_ms: u64) -> f64 {
 impl Penalties {
     /// Record `offence` by `peer` at `now_ms`.
     pub fn punish(&mut self, peer: PeerId, offence: Offence, now_ms: u64) -> Verdict {
+        self.punish_with(peer, offence, now_ms, None)
+    }
+
+    /// Record `offence` by `peer` at `now_ms`, with what exactly was wrong.
+    pub fn punish_with(
+        &mut self,
+        peer: PeerId,
+        offence: Offence,
+        now_ms: u64,
+        detail: Option<String>,
+    ) -> Verdict {
         *self.counts.entry(offence).or_default() += 1;
         let r = self.peers.entry(peer).or_default();
         let p = decayed(r, now_ms) + offence.weight();
@@ -133,13 +194,67 @@ impl Penalties {
             penalty: p,
             at_ms: now_ms,
         };
-        tracing::debug!(%peer, offence = offence.as_str(), penalty = p, "peer penalised");
-        if p >= DISCONNECT_AT {
+        tracing::debug!(%peer, offence = offence.as_str(), penalty = p, detail = detail.as_deref().unwrap_or(""), "peer penalised");
+        let banned = p >= DISCONNECT_AT;
+        self.remember(peer, offence, now_ms);
+        if self.journal.len() >= MAX_INCIDENTS {
+            self.journal.pop_front();
+        }
+        self.journal.push_back(Incident {
+            peer: peer.to_string(),
+            offence,
+            at_ms: now_ms,
+            penalty: p,
+            banned,
+            detail,
+        });
+        if banned {
             self.banned.insert(peer, now_ms.saturating_add(BAN_MS));
             Verdict::Ban
         } else {
             Verdict::Score(-p)
         }
+    }
+
+    fn remember(&mut self, peer: PeerId, offence: Offence, now_ms: u64) {
+        if !self.history.contains_key(&peer) && self.history.len() >= MAX_OFFENDERS {
+            if let Some(oldest) = self
+                .history
+                .iter()
+                .min_by_key(|(_, h)| h.last_at_ms)
+                .map(|(p, _)| *p)
+            {
+                self.history.remove(&oldest);
+            }
+        }
+        let h = self.history.entry(peer).or_default();
+        *h.offences.entry(offence).or_default() += 1;
+        h.last_at_ms = now_ms;
+    }
+
+    /// Every recorded offender, most recent first.
+    pub fn offenders(&self, now_ms: u64) -> Vec<Offender> {
+        let mut out: Vec<Offender> = self
+            .history
+            .iter()
+            .map(|(peer, h)| Offender {
+                peer: peer.to_string(),
+                penalty: self
+                    .peers
+                    .get(peer)
+                    .map_or(0.0, |r| (decayed(r, now_ms) * 10.0).round() / 10.0),
+                offences: h.offences.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+                last_at_ms: h.last_at_ms,
+                banned_until_ms: self.banned.get(peer).copied().filter(|u| *u > now_ms),
+            })
+            .collect();
+        out.sort_by(|a, b| b.last_at_ms.cmp(&a.last_at_ms).then(a.peer.cmp(&b.peer)));
+        out
+    }
+
+    /// The last `n` incidents, newest first.
+    pub fn incidents(&self, n: usize) -> Vec<Incident> {
+        self.journal.iter().rev().take(n).cloned().collect()
     }
 
     /// The current application score of an admitted peer (0 or negative).
@@ -216,6 +331,33 @@ mod tests {
         assert!(p.expired_bans(BAN_MS - 1).is_empty());
         assert_eq!(p.expired_bans(BAN_MS), vec![peer]);
         assert!(p.expired_bans(BAN_MS).is_empty());
+    }
+
+    #[test]
+    fn offences_are_recorded_per_peer_and_in_a_bounded_journal() {
+        let mut p = Penalties::default();
+        let (a, b) = (PeerId::random(), PeerId::random());
+        p.punish_with(a, Offence::BadSync, 10, Some("entry 3 of log x".into()));
+        p.punish(b, Offence::Malformed, 20);
+        p.punish(a, Offence::BadSync, 30);
+        let offenders = p.offenders(30);
+        assert_eq!(offenders.len(), 2);
+        assert_eq!(offenders[0].peer, a.to_string());
+        assert_eq!(offenders[0].offences["bad_sync"], 2);
+        assert_eq!(offenders[0].last_at_ms, 30);
+        assert!(offenders[0].banned_until_ms.is_none());
+        let journal = p.incidents(10);
+        assert_eq!(journal.len(), 3);
+        assert_eq!(journal[2].detail.as_deref(), Some("entry 3 of log x"));
+        // A third BadSync crosses the disconnect threshold: the incident says so.
+        p.punish(a, Offence::BadSync, 40);
+        assert!(p.incidents(1)[0].banned);
+        assert!(p.offenders(40)[0].banned_until_ms.is_some());
+        for i in 0..(MAX_INCIDENTS as u64 + 5) {
+            p.punish(PeerId::random(), Offence::Replay, 100 + i);
+        }
+        assert_eq!(p.incidents(usize::MAX).len(), MAX_INCIDENTS);
+        assert!(p.offenders(0).len() <= MAX_OFFENDERS);
     }
 
     #[test]

@@ -254,6 +254,14 @@ impl Replicas {
         })
     }
 
+    /// The newest (target) checkpoint note known for a log.
+    pub fn target_note(&self, publisher: &PublicKey) -> Option<String> {
+        self.logs
+            .get(publisher)
+            .and_then(|r| r.target())
+            .map(|t| t.note.clone())
+    }
+
     /// Verified size of a log (0 if unknown).
     pub fn verified_size(&self, publisher: &PublicKey) -> u64 {
         self.logs

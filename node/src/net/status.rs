@@ -46,6 +46,9 @@ pub struct PeerInfo {
     pub relayed: bool,
 }
 
+/// Incidents the status snapshot carries (the journal keeps more).
+pub const STATUS_INCIDENTS: usize = 200;
+
 /// Counters of the network layer.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Counters {
@@ -67,6 +70,17 @@ pub struct Counters {
     pub checkpoints: u64,
     /// Checkpoints of other publishers this node cosigned as a witness.
     pub cosigned: u64,
+    /// Of those, cosigned after verifying an RFC 9162 consistency proof from the last
+    /// checkpoint cosigned for the log (the others were the first seen of their log).
+    pub cosigned_with_proof: u64,
+    /// Add-checkpoint requests this node answered as a witness.
+    pub witness_requests: u64,
+    /// Checkpoints this node refused to cosign: a bad consistency proof, a size going
+    /// backwards, an equivocation (not the conflicts that only tell a requester the size
+    /// the witness is at).
+    pub witness_refusals: u64,
+    /// Cosignatures of our own checkpoints received from witnesses we pushed them to.
+    pub own_cosignatures: u64,
     /// Equivocation proofs verified and recorded.
     pub equivocations: u64,
     /// Items held back until their publisher's admission arrives.
@@ -92,6 +106,10 @@ pub struct NetStatus {
     pub offences: BTreeMap<String, u64>,
     /// Counters.
     pub counters: Counters,
+    /// Peers that misbehaved: offences by kind, penalty, ban (most recent first).
+    pub offenders: Vec<super::penalty::Offender>,
+    /// The latest incidents (at most [`STATUS_INCIDENTS`], newest first).
+    pub incidents: Vec<super::penalty::Incident>,
     /// Relay reservations held (relay peer ids).
     pub relay_reservations: Vec<String>,
     /// AutoNAT's view of our reachability.
@@ -187,6 +205,8 @@ impl Driver {
                 c.parked_bytes = bytes as u64;
                 c
             },
+            offenders: self.penalties.offenders(now_ms()),
+            incidents: self.penalties.incidents(STATUS_INCIDENTS),
             relay_reservations: self.reservations.iter().map(|p| p.to_string()).collect(),
             nat_status: self.nat.clone(),
             logs,

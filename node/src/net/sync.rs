@@ -24,6 +24,12 @@ pub(super) enum Asked {
     Heads,
     Leaves(PublicKey),
     Chains,
+    /// A consistency proof, to cosign this publisher's gossiped checkpoint (witness).
+    Consistency(PublicKey),
+    /// A witness's cosignature of our checkpoint.
+    AddCheckpoint,
+    /// Leaves of another branch of this publisher's forked log.
+    Fork(PublicKey),
 }
 
 impl Driver {
@@ -57,8 +63,13 @@ impl Driver {
                 ..
             } => {
                 tracing::debug!(%peer, %error, "sync request failed");
-                if let Some(Asked::Leaves(p)) = self.asked.remove(&request_id) {
-                    self.planner.on_failure(&peer, &p);
+                match self.asked.remove(&request_id) {
+                    Some(Asked::Leaves(p)) => {
+                        self.planner.on_failure(&peer, &p);
+                    }
+                    Some(Asked::AddCheckpoint) => self.on_push_answer(peer, None),
+                    Some(Asked::Fork(p)) => self.on_fork_leaves(peer, &p, None),
+                    _ => {}
                 }
                 // An answer over the size limit (refused unread by the codec).
                 if let request_response::OutboundFailure::Io(e) = &error {
@@ -166,7 +177,7 @@ impl Driver {
             budget -= 1;
             let publisher = match &req {
                 SyncRequest::Leaves { publisher, .. } => *publisher,
-                SyncRequest::Heads | SyncRequest::Chains(_) => continue,
+                _ => continue,
             };
             let id: OutboundRequestId = self
                 .swarm
@@ -198,11 +209,29 @@ impl Driver {
             }
         };
         match (asked, resp) {
+            (Some(Asked::AddCheckpoint), answer) => self.on_push_answer(peer, Some(answer)),
+            (Some(Asked::Fork(asked_for)), SyncResponse::Leaves { publisher, items })
+                if asked_for == publisher =>
+            {
+                self.on_fork_leaves(peer, &publisher, Some(items));
+            }
+            (Some(Asked::Fork(asked_for)), _) => self.on_fork_leaves(peer, &asked_for, None),
             (_, SyncResponse::Refused(reason)) => {
                 tracing::debug!(%peer, reason, "sync refused");
                 if let Some(Asked::Leaves(p)) = asked {
                     self.planner.on_failure(&peer, &p);
                 }
+            }
+            (
+                Some(Asked::Consistency(asked_for)),
+                SyncResponse::Consistency {
+                    publisher,
+                    old_size,
+                    new_size,
+                    proof,
+                },
+            ) if asked_for == publisher => {
+                self.on_consistency_proof(peer, &publisher, old_size, new_size, &proof);
             }
             (Some(Asked::Heads), SyncResponse::Heads(list)) => {
                 let mut unknown = Vec::new();
@@ -309,7 +338,11 @@ impl Driver {
             shoal_protocol::envelope::decode_verified_batch(&fulls, self.max_envelope).into_iter();
         for (idx, leaf) in items {
             if !ranges.iter().any(|&(a, b)| idx >= a && idx < b) {
-                self.punish(peer, Offence::BadSync);
+                let detail = format!(
+                    "log {}: leaf {idx} outside the asked ranges",
+                    short(&publisher)
+                );
+                self.punish_with(peer, Offence::BadSync, Some(detail));
                 return;
             }
             let out = match leaf {
@@ -322,7 +355,13 @@ impl Driver {
                         }
                     };
                     if env.body.publisher != publisher || env.body.ledger_index != idx {
-                        self.punish(peer, Offence::BadSync);
+                        let detail = format!(
+                            "log {}: served an entry of log {} index {} as index {idx}",
+                            short(&publisher),
+                            short(&env.body.publisher),
+                            env.body.ledger_index
+                        );
+                        self.punish_with(peer, Offence::BadSync, Some(detail));
                         return;
                     }
                     let eligible = own
@@ -363,7 +402,13 @@ impl Driver {
                     }
                     | Conflict::PeerContradicted {
                         offender: Some(p), ..
-                    } => self.punish(p, Offence::BadSync),
+                    } => {
+                        let detail = format!(
+                            "log {}: leaf {idx} contradicts the publisher's signed entry",
+                            short(&publisher)
+                        );
+                        self.punish_with(p, Offence::BadSync, Some(detail));
+                    }
                     Conflict::Equivocation { index, .. } => tracing::warn!(
                         publisher = %hex::encode(publisher.0),
                         index,
@@ -399,13 +444,18 @@ impl Driver {
                 if peers.len() == 1 {
                     for p in &peers {
                         tracing::info!(peer = %p, "sync leaves did not match the publisher's checkpoint");
-                        self.punish(*p, Offence::BadSync);
+                        let detail = format!(
+                            "log {}: leaves {from}..{to} do not match the publisher's checkpoint of size {to}",
+                            short(publisher)
+                        );
+                        self.punish_with(*p, Offence::BadSync, Some(detail));
                     }
                 }
                 self.planner.on_mismatch(publisher, &peers, (from, to));
             }
             Ok(Advance::Inconsistent { size, .. }) => {
                 tracing::warn!(publisher = %hex::encode(publisher.0), size, "publisher's signed items contradict its own checkpoint");
+                self.investigate_fork(publisher);
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "cannot store replica state"),
@@ -428,6 +478,27 @@ impl Driver {
                     .collect(),
             )
             .encode(),
+            (
+                Some(_),
+                Ok(SyncRequest::AddCheckpoint {
+                    publisher,
+                    old_size,
+                    proof,
+                    note,
+                }),
+            ) => self
+                .serve_add_checkpoint(&publisher, old_size, &proof, &note)
+                .encode(),
+            (
+                Some(_),
+                Ok(SyncRequest::Consistency {
+                    publisher,
+                    old_size,
+                    new_size,
+                }),
+            ) => self
+                .serve_consistency(&publisher, old_size, new_size)
+                .encode(),
             (Some(adm), Ok(SyncRequest::Leaves { publisher, ranges })) => {
                 let own_size = self.ledger_state.borrow().size;
                 let verified = self.replicas.verified_size(&publisher);
@@ -522,4 +593,9 @@ fn leaves_response(
         }
     }
     SyncResponse::Leaves { publisher, items }
+}
+
+/// A publisher key, shortened for messages (the first 8 bytes in hex).
+fn short(publisher: &PublicKey) -> String {
+    hex::encode(publisher.0.get(..8).unwrap_or_default())
 }

@@ -12,6 +12,8 @@
 //! - `h` ‖ publisher(32) ‖ be64(size) → every checkpoint note a log was verified against
 //!   (its history, for audits)
 //! - `w` ‖ publisher → be64 size up to which the publisher's items are witnessed
+//! - `c` ‖ publisher → the newest checkpoint this node cosigned for the log, as a witness
+//!   (`protocol::witness::encode_witnessed`)
 //! - `x` ‖ proof id → an equivocation proof (binary form); `q` ‖ publisher → the id of
 //!   the first proof against that publisher (the publisher is equivocating)
 
@@ -363,6 +365,35 @@ impl Store {
             Some(v) => be64(&v, "witnessed size"),
             None => Ok(0),
         }
+    }
+
+    /// The newest checkpoint this node cosigned for `publisher`'s log, as a witness.
+    pub fn cosigned(
+        &self,
+        publisher: &PublicKey,
+    ) -> Result<Option<shoal_protocol::witness::Witnessed>, StoreError> {
+        match self.replicas.get(keyed(b'c', &publisher.0))? {
+            Some(v) => shoal_protocol::witness::decode_witnessed(&v)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt("cosigned checkpoint record".into())),
+            None => Ok(None),
+        }
+    }
+
+    /// Record the checkpoint this node just cosigned, durably (flushed before the
+    /// cosignature leaves: a witness must never cosign two conflicting checkpoints, also
+    /// across a crash).
+    pub fn set_cosigned(
+        &self,
+        publisher: &PublicKey,
+        w: &shoal_protocol::witness::Witnessed,
+    ) -> Result<(), StoreError> {
+        self.replicas.insert(
+            keyed(b'c', &publisher.0),
+            shoal_protocol::witness::encode_witnessed(w),
+        )?;
+        self.replicas.flush()?;
+        Ok(())
     }
 
     /// Whether a verified equivocation proof against `publisher` is held.

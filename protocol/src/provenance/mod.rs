@@ -80,6 +80,7 @@
 
 mod binary;
 mod error;
+pub mod fork;
 mod text;
 mod verify;
 

@@ -15,6 +15,7 @@
 mod ident;
 mod object;
 pub mod pattern;
+pub mod provenance;
 pub mod timestamp;
 mod types;
 mod validate;

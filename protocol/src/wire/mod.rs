@@ -15,14 +15,22 @@
 //! | `0x10` | `Hello`                    | chain blob (may be empty)                                     |
 //! | `0x20` | `SyncRequest::Heads`       | (empty)                                                       |
 //! | `0x21` | `SyncRequest::Leaves`      | publisher (32) ‖ `u32` count ‖ count × (from `u64` ‖ to `u64`)|
+//! | `0x22` | `SyncRequest::Chains`      | `u32` count ‖ count × key (32)                                |
+//! | `0x23` | `SyncRequest::AddCheckpoint` | publisher (32) ‖ old size `u64` ‖ proof ‖ note              |
+//! | `0x24` | `SyncRequest::Consistency` | publisher (32) ‖ old size `u64` ‖ new size `u64`              |
 //! | `0x30` | `SyncResponse::Heads`      | `u32` count ‖ count × (publisher (32) ‖ note)                 |
 //! | `0x31` | `SyncResponse::Leaves`     | publisher (32) ‖ `u32` count ‖ count × item                   |
 //! | `0x32` | `SyncResponse::Refused`    | reason: `u32` length ‖ UTF-8 (≤ [`MAX_REFUSAL_BYTES`])        |
+//! | `0x33` | `SyncResponse::Chains`     | `u32` count ‖ count × blob                                    |
+//! | `0x34` | `SyncResponse::Cosigned`   | note (the checkpoint with the witness's cosignature)          |
+//! | `0x35` | `SyncResponse::Conflict`   | the size the witness last cosigned `u64`                      |
+//! | `0x36` | `SyncResponse::Consistency`| publisher (32) ‖ old `u64` ‖ new `u64` ‖ proof                |
 //!
 //! A *note* is `u32` length ‖ UTF-8 text (≤ `max_note_bytes`); a *blob* is `u32` length ‖
 //! bytes (≤ `max_blob_bytes`). A leaf *item* is index `u64` ‖ kind `u8` ‖ either
 //! (kind 0, [`Leaf::Full`]) `u32` length ‖ encoded envelope (≤ `max_envelope_bytes`) or
-//! (kind 1, [`Leaf::Hash`]) the 32-byte leaf hash.
+//! (kind 1, [`Leaf::Hash`]) the 32-byte leaf hash. A *proof* is `u32` count
+//! (≤ [`MAX_PROOF_HASHES`]) ‖ count × 32-byte hashes (an RFC 9162 consistency proof).
 //!
 //! Decoding checks the total size first, then magic, version and tag (each message type
 //! accepts only its own tags), refuses every length or count prefix above its limit — or
@@ -77,6 +85,19 @@ pub const TAG_RESPONSE_LEAVES: u8 = 0x31;
 pub const TAG_REFUSED: u8 = 0x32;
 /// Tag of [`SyncResponse::Chains`].
 pub const TAG_RESPONSE_CHAINS: u8 = 0x33;
+/// Tag of [`SyncRequest::AddCheckpoint`].
+pub const TAG_REQUEST_ADD_CHECKPOINT: u8 = 0x23;
+/// Tag of [`SyncRequest::Consistency`].
+pub const TAG_REQUEST_CONSISTENCY: u8 = 0x24;
+/// Tag of [`SyncResponse::Cosigned`].
+pub const TAG_RESPONSE_COSIGNED: u8 = 0x34;
+/// Tag of [`SyncResponse::Conflict`].
+pub const TAG_RESPONSE_CONFLICT: u8 = 0x35;
+/// Tag of [`SyncResponse::Consistency`].
+pub const TAG_RESPONSE_CONSISTENCY: u8 = 0x36;
+/// Most hashes in a consistency proof: RFC 9162 proofs between sizes below 2^64 have at
+/// most 2 × 64 hashes.
+pub const MAX_PROOF_HASHES: usize = 128;
 /// Most keys in one [`SyncRequest::Chains`] and chains in its answer.
 pub const MAX_CHAIN_KEYS: usize = 64;
 
@@ -252,6 +273,28 @@ pub enum SyncRequest {
     /// [`MAX_CHAIN_KEYS`]): a node that received items from a publisher whose admission
     /// it does not know yet asks the peer that forwarded them.
     Chains(Vec<PublicKey>),
+    /// Ask a witness to cosign a checkpoint (C2SP tlog-witness `add-checkpoint`): the
+    /// requester names the size it believes the witness last cosigned for this log and
+    /// proves the checkpoint consistent with it.
+    AddCheckpoint {
+        /// The log.
+        publisher: PublicKey,
+        /// The size the witness last cosigned (0 for none).
+        old_size: u64,
+        /// RFC 9162 consistency proof from `old_size` to the checkpoint's size.
+        proof: Vec<Hash>,
+        /// The publisher-signed checkpoint note.
+        note: String,
+    },
+    /// Ask for an RFC 9162 consistency proof between two sizes of a log the peer holds.
+    Consistency {
+        /// The log.
+        publisher: PublicKey,
+        /// The older size (> 0).
+        old_size: u64,
+        /// The newer size (≥ `old_size`).
+        new_size: u64,
+    },
 }
 
 /// Check leaf request ranges against the rules [`SyncRequest::Leaves`] documents; returns
@@ -321,6 +364,35 @@ impl SyncRequest {
                 }
                 out
             }
+            Self::AddCheckpoint {
+                publisher,
+                old_size,
+                proof,
+                note,
+            } => {
+                let body = proof
+                    .len()
+                    .saturating_mul(32)
+                    .saturating_add(note.len())
+                    .saturating_add(48);
+                let mut out = header(TAG_REQUEST_ADD_CHECKPOINT, body);
+                out.extend_from_slice(&publisher.0);
+                out.extend_from_slice(&old_size.to_be_bytes());
+                put_proof(&mut out, proof);
+                put_bytes(&mut out, note.as_bytes());
+                out
+            }
+            Self::Consistency {
+                publisher,
+                old_size,
+                new_size,
+            } => {
+                let mut out = header(TAG_REQUEST_CONSISTENCY, 48);
+                out.extend_from_slice(&publisher.0);
+                out.extend_from_slice(&old_size.to_be_bytes());
+                out.extend_from_slice(&new_size.to_be_bytes());
+                out
+            }
         }
     }
 
@@ -347,6 +419,17 @@ impl SyncRequest {
                 }
                 Self::Chains(keys)
             }
+            TAG_REQUEST_ADD_CHECKPOINT => Self::AddCheckpoint {
+                publisher: r.public_key("publisher")?,
+                old_size: r.u64("old size")?,
+                proof: read_proof(&mut r)?,
+                note: r.string("checkpoint note", limits.max_note_bytes)?,
+            },
+            TAG_REQUEST_CONSISTENCY => Self::Consistency {
+                publisher: r.public_key("publisher")?,
+                old_size: r.u64("old size")?,
+                new_size: r.u64("new size")?,
+            },
             tag => {
                 return Err(WireError::UnknownTag {
                     message: "sync request",
@@ -406,6 +489,23 @@ pub enum SyncResponse {
     },
     /// The responder will not answer, e.g. "not admitted" (at most [`MAX_REFUSAL_BYTES`]).
     Refused(String),
+    /// A witness's answer to [`SyncRequest::AddCheckpoint`]: the checkpoint note with its
+    /// cosignature added.
+    Cosigned(String),
+    /// A witness's answer to [`SyncRequest::AddCheckpoint`] naming the wrong old size: the
+    /// size it last cosigned for the log (retry from there).
+    Conflict(u64),
+    /// An answer to [`SyncRequest::Consistency`].
+    Consistency {
+        /// The log.
+        publisher: PublicKey,
+        /// The older size.
+        old_size: u64,
+        /// The newer size.
+        new_size: u64,
+        /// The RFC 9162 consistency proof.
+        proof: Vec<Hash>,
+    },
 }
 
 impl SyncResponse {
@@ -467,6 +567,30 @@ impl SyncResponse {
                 }
                 out
             }
+            Self::Cosigned(note) => {
+                let mut out = header(TAG_RESPONSE_COSIGNED, note.len().saturating_add(4));
+                put_bytes(&mut out, note.as_bytes());
+                out
+            }
+            Self::Conflict(size) => {
+                let mut out = header(TAG_RESPONSE_CONFLICT, 8);
+                out.extend_from_slice(&size.to_be_bytes());
+                out
+            }
+            Self::Consistency {
+                publisher,
+                old_size,
+                new_size,
+                proof,
+            } => {
+                let body = proof.len().saturating_mul(32).saturating_add(52);
+                let mut out = header(TAG_RESPONSE_CONSISTENCY, body);
+                out.extend_from_slice(&publisher.0);
+                out.extend_from_slice(&old_size.to_be_bytes());
+                out.extend_from_slice(&new_size.to_be_bytes());
+                put_proof(&mut out, proof);
+                out
+            }
         }
     }
 
@@ -516,6 +640,16 @@ impl SyncResponse {
                 }
                 Self::Chains(chains)
             }
+            TAG_RESPONSE_COSIGNED => {
+                Self::Cosigned(r.string("cosigned note", limits.max_note_bytes)?)
+            }
+            TAG_RESPONSE_CONFLICT => Self::Conflict(r.u64("witnessed size")?),
+            TAG_RESPONSE_CONSISTENCY => Self::Consistency {
+                publisher: r.public_key("publisher")?,
+                old_size: r.u64("old size")?,
+                new_size: r.u64("new size")?,
+                proof: read_proof(&mut r)?,
+            },
             tag => {
                 return Err(WireError::UnknownTag {
                     message: "sync response",
@@ -526,6 +660,24 @@ impl SyncResponse {
         r.finish()?;
         Ok(message)
     }
+}
+
+/// Append a proof: `u32` count ‖ hashes.
+fn put_proof(out: &mut Vec<u8>, proof: &[Hash]) {
+    put_u32(out, proof.len());
+    for h in proof {
+        out.extend_from_slice(h);
+    }
+}
+
+/// Read a proof written by [`put_proof`] (at most [`MAX_PROOF_HASHES`] hashes).
+fn read_proof(r: &mut Reader<'_>) -> Result<Vec<Hash>, WireError> {
+    let count = r.count("proof", MAX_PROOF_HASHES, 32)?;
+    let mut proof = Vec::with_capacity(count);
+    for _ in 0..count {
+        proof.push(r.array::<32>("proof hash")?);
+    }
+    Ok(proof)
 }
 
 #[cfg(test)]
@@ -548,6 +700,56 @@ mod tests {
             SyncResponse::decode(&bytes, &Limits::default()),
             Err(WireError::Truncated { field: "heads" })
         );
+    }
+
+    #[test]
+    fn witness_messages_round_trip_and_bound_their_proofs() {
+        let limits = Limits::default();
+        let publisher = PublicKey([5; 32]);
+        let requests = [
+            SyncRequest::AddCheckpoint {
+                publisher,
+                old_size: 3,
+                proof: vec![[1; 32], [2; 32]],
+                note: "origin\n7\nroot\n".into(),
+            },
+            SyncRequest::Consistency {
+                publisher,
+                old_size: 3,
+                new_size: 7,
+            },
+        ];
+        for req in requests {
+            let bytes = req.encode();
+            assert_eq!(SyncRequest::decode(&bytes, &limits), Ok(req));
+            assert!(SyncRequest::decode(&bytes[..bytes.len() - 1], &limits).is_err());
+        }
+        let responses = [
+            SyncResponse::Cosigned("note\n".into()),
+            SyncResponse::Conflict(42),
+            SyncResponse::Consistency {
+                publisher,
+                old_size: 3,
+                new_size: 7,
+                proof: vec![[9; 32]; 3],
+            },
+        ];
+        for resp in responses {
+            let bytes = resp.encode();
+            assert_eq!(SyncResponse::decode(&bytes, &limits), Ok(resp));
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(SyncResponse::decode(&longer, &limits).is_err());
+        }
+        // A proof count above the limit is refused before reading the hashes.
+        let mut bytes = header(TAG_REQUEST_ADD_CHECKPOINT, 48);
+        bytes.extend_from_slice(&publisher.0);
+        bytes.extend_from_slice(&0u64.to_be_bytes());
+        put_u32(&mut bytes, MAX_PROOF_HASHES + 1);
+        assert!(matches!(
+            SyncRequest::decode(&bytes, &limits),
+            Err(WireError::TooMany { field: "proof", .. })
+        ));
     }
 
     #[test]
