@@ -112,6 +112,34 @@ fn witnessing(
     })
 }
 
+/// How often the trust vector is recomputed when evidence changed.
+const CREDIBILITY_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Recompute trust from the evidence every [`CREDIBILITY_INTERVAL`] (on a blocking
+/// thread), until shutdown.
+async fn recompute_credibility(
+    credibility: Arc<crate::credibility::Credibility>,
+    store: Store,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(CREDIBILITY_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tick.tick() => {
+                let (c, s) = (credibility.clone(), store.clone());
+                match tokio::task::spawn_blocking(move || c.recompute(&s)).await {
+                    Ok(Ok(true)) => tracing::debug!(summary = ?credibility.summary(), "trust recomputed"),
+                    Ok(Ok(false)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "cannot recompute trust"),
+                    Err(e) => tracing::error!(error = %e, "trust computation failed"),
+                }
+            }
+        }
+    }
+}
+
 /// Run the daemon until a shutdown signal.
 pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     if let Some(a) = overrides.api_listen {
@@ -165,6 +193,19 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         .parse()
         .map_err(|_| anyhow::anyhow!("`publish.default_tlp` is not a TLP level"))?;
     let privacy = Arc::new(privacy_engine(&dir, &store, &key)?);
+    let roots = crate::credibility::roots(&cfg)?;
+    let credibility = tokio::task::spawn_blocking({
+        let store = store.clone();
+        let own_chain = dir.admission_chain()?;
+        let max = cfg.envelope.max_bytes;
+        move || crate::credibility::Credibility::load(&store, roots, Some(own_chain), max)
+    })
+    .await??;
+    let credibility_task = tokio::spawn(recompute_credibility(
+        credibility.clone(),
+        store.clone(),
+        shutdown_rx.clone(),
+    ));
     let (net, net_task) = if cfg.network.enabled {
         let own_chain = dir.admission_chain()?;
         let (h, t) = net::spawn(net::NetParams {
@@ -178,6 +219,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             own_chain,
             shutdown: shutdown_rx.clone(),
             witnessing: witnessing(&cfg, &key)?,
+            credibility: credibility.clone(),
         })
         .await?;
         (h, Some(t))
@@ -187,6 +229,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     let witness_policy = witnessing(&cfg, &key)?.policy;
     let state = Arc::new(AppState {
         witness_policy,
+        credibility: credibility.clone(),
         reader: LedgerReader::new(store.clone(), verifier),
         store: store.clone(),
         publisher: Publisher {
@@ -251,6 +294,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             Ok(Ok(())) => {}
         }
     }
+    let _ = credibility_task.await;
     let writer_result = writer_task.await;
     let _ = std::fs::remove_file(dir.api_addr_path());
     tokio::task::spawn_blocking(move || store.flush()).await??;

@@ -21,7 +21,7 @@ pub const MAX_VALUE_LEN: usize = 1024;
 
 /// What to look for. Every filter given must match; items come in (publisher, index)
 /// order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     /// STIX type of the object (`indicator`, `ipv4-addr`, ...), ASCII case-insensitive.
     pub kind: Option<String>,
@@ -38,6 +38,8 @@ pub struct Query {
     pub limit: usize,
     /// Cursor: only items after this (publisher, index).
     pub after: Option<(PublicKey, u64)>,
+    /// Only items whose credibility is at least this (0 to 1).
+    pub min_credibility: Option<f64>,
 }
 
 impl Default for Query {
@@ -50,6 +52,7 @@ impl Default for Query {
             community: None,
             limit: DEFAULT_LIMIT,
             after: None,
+            min_credibility: None,
         }
     }
 }
@@ -81,6 +84,20 @@ pub struct Item {
     /// The item is under a checkpoint cosigned by enough trusted witnesses
     /// (`[provenance] min_witnesses` of `witnesses`).
     pub witnessed: bool,
+    /// Its credibility (`GET /api/v1/intel/{id}/credibility` explains it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credibility: Option<Scored>,
+}
+
+/// An item's credibility in short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    /// In `[0, 1]`.
+    pub credibility: f64,
+    /// As STIX `confidence` (0-100).
+    pub confidence: u8,
+    /// Admiralty code.
+    pub admiralty: String,
 }
 
 /// A page of results.
@@ -146,9 +163,17 @@ impl Query {
                 }
                 "limit" => q.limit = parse_limit(v).map_err(|r| bad(name, r))?,
                 "after" => q.after = Some(parse_cursor(v).map_err(|r| bad(name, r))?),
+                "min_credibility" => {
+                    q.min_credibility = Some(
+                        v.parse::<f64>()
+                            .ok()
+                            .filter(|x| (0.0..=1.0).contains(x))
+                            .ok_or_else(|| bad(name, format!("{v:?} is not a number from 0 to 1")))?,
+                    )
+                }
                 _ => return Err(bad(
                     name,
-                    "unknown (expected type, value, since, publisher, community, limit or after)",
+                    "unknown (expected type, value, since, publisher, community, limit, after or min_credibility)",
                 )),
             }
         }
@@ -260,9 +285,16 @@ pub fn format_cursor(publisher: &PublicKey, index: u64) -> String {
 
 type HeldIter<'a> = Box<dyn Iterator<Item = Result<(PublicKey, u64, Held), StoreError>> + 'a>;
 
-/// Run `q` over the held replicas. Hash-only leaves are skipped, as are (with a
-/// warning) envelopes that no longer decode.
-pub fn run(store: &Store, q: &Query, max_envelope: usize) -> Result<QueryResult, StoreError> {
+/// Run `q` over the held replicas, scoring each item with `credibility` at `now` (unix
+/// seconds). Hash-only leaves are skipped, as are (with a warning) envelopes that no
+/// longer decode.
+pub fn run(
+    store: &Store,
+    q: &Query,
+    max_envelope: usize,
+    credibility: &crate::credibility::Credibility,
+    now: u64,
+) -> Result<QueryResult, StoreError> {
     let limit = q.limit.clamp(1, MAX_LIMIT);
     let needle = q.value.as_deref().map(str::to_lowercase);
     let leaves: HeldIter<'_> = match q.publisher {
@@ -291,7 +323,7 @@ pub fn run(store: &Store, q: &Query, max_envelope: usize) -> Result<QueryResult,
         let Held::Full { received_ms, bytes } = held else {
             continue;
         };
-        let Some(item) = matching(
+        let Some(mut item) = matching(
             q,
             needle.as_deref(),
             &publisher,
@@ -302,6 +334,25 @@ pub fn run(store: &Store, q: &Query, max_envelope: usize) -> Result<QueryResult,
         ) else {
             continue;
         };
+        item.credibility = item
+            .object
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| credibility.score(id, &publisher, now))
+            .map(|e| Scored {
+                credibility: e.credibility,
+                confidence: e.confidence,
+                admiralty: e.admiralty,
+            });
+        if let Some(min) = q.min_credibility {
+            if item
+                .credibility
+                .as_ref()
+                .is_none_or(|c| c.credibility < min)
+            {
+                continue;
+            }
+        }
         if items.len() >= limit {
             next = items
                 .last()
@@ -404,6 +455,7 @@ fn matching(
         object,
         equivocating: false,
         witnessed: false,
+        credibility: None,
     })
 }
 
@@ -495,6 +547,14 @@ mod tests {
         store: Store,
         a: NodeKey,
         b: NodeKey,
+    }
+
+    impl Fixture {
+        /// Credibility over the fixture's store (no trust roots).
+        fn cred(&self) -> std::sync::Arc<crate::credibility::Credibility> {
+            crate::credibility::Credibility::load(&self.store, Default::default(), None, MAX)
+                .unwrap()
+        }
     }
 
     fn put(
@@ -611,7 +671,7 @@ mod tests {
     }
 
     fn positions(f: &Fixture, q: &Query) -> Vec<(char, u64)> {
-        run(&f.store, q, MAX)
+        run(&f.store, q, MAX, &f.cred(), 0)
             .unwrap()
             .items
             .iter()
@@ -629,7 +689,7 @@ mod tests {
     #[test]
     fn intel_lists_full_items_in_order_with_their_metadata() {
         let f = fixture();
-        let r = run(&f.store, &Query::default(), MAX).unwrap();
+        let r = run(&f.store, &Query::default(), MAX, &f.cred(), 0).unwrap();
         assert_eq!(r.count, 7);
         assert_eq!(r.next, None);
         assert_eq!(
@@ -755,7 +815,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut pages = 0;
         loop {
-            let r = run(&f.store, &q, MAX).unwrap();
+            let r = run(&f.store, &q, MAX, &f.cred(), 0).unwrap();
             pages += 1;
             assert!(r.count <= 3);
             seen.extend(
@@ -770,7 +830,7 @@ mod tests {
         }
         assert_eq!(pages, 3);
         assert_eq!(seen.len(), 7);
-        let all: Vec<_> = run(&f.store, &Query::default(), MAX)
+        let all: Vec<_> = run(&f.store, &Query::default(), MAX, &f.cred(), 0)
             .unwrap()
             .items
             .into_iter()
@@ -786,6 +846,8 @@ mod tests {
                 ..Query::default()
             },
             MAX,
+            &f.cred(),
+            0,
         )
         .unwrap();
         assert_eq!((r.count, r.next), (7, None));
@@ -796,6 +858,8 @@ mod tests {
                 ..Query::default()
             },
             MAX,
+            &f.cred(),
+            0,
         )
         .unwrap();
         assert_eq!(r.next, Some(format_cursor(&f.b.public(), 1)));
@@ -821,7 +885,7 @@ mod tests {
             limit: 1,
             ..Query::default()
         };
-        let r = run(&f.store, &q, MAX).unwrap();
+        let r = run(&f.store, &q, MAX, &f.cred(), 0).unwrap();
         assert_eq!(r.next, Some(format_cursor(&a, 0)));
         let q = Query {
             after: Some((a, 0)),

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod credibility;
 pub mod daemon;
 pub mod datadir;
 pub mod intel;

@@ -28,9 +28,12 @@ pub async fn query(
         })?;
     let store = st.store.clone();
     let max = st.max_envelope_bytes;
-    let result = tokio::task::spawn_blocking(move || crate::intel::run(&store, &q, max))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let cred = st.credibility.clone();
+    let now = crate::daemon::unix_now();
+    let result =
+        tokio::task::spawn_blocking(move || crate::intel::run(&store, &q, max, &cred, now))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
     Ok(Json(result))
 }

@@ -6,6 +6,7 @@
 pub mod block;
 pub mod budget;
 pub mod community;
+pub mod credibility;
 pub mod error;
 pub mod intel;
 pub mod ledger;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub max_envelope_bytes: usize,
     /// The `[provenance]` witness policy (k of n), when one is set.
     pub witness_policy: Option<shoal_crypto::cosignature::WitnessPolicy>,
+    /// Credibility scores and reputation.
+    pub credibility: Arc<crate::credibility::Credibility>,
 }
 
 /// Build the API router.
@@ -87,6 +90,11 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         )
         .route("/api/v1/intel/{publisher}/{index}/stix", get(proofs::stix))
         .route("/api/v1/intel", get(intel::query))
+        .route(
+            "/api/v1/intel/{id}/credibility",
+            get(credibility::credibility),
+        )
+        .route("/api/v1/reputation", get(credibility::reputation))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))
         .route("/api/v1/peers/{peer_id}/unblock", post(block::unblock))

@@ -97,6 +97,12 @@ pub async fn stix(
         .store
         .is_equivocating(&key)
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    let credibility = envelope
+        .object_json()
+        .ok()
+        .and_then(|o| o.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+        .and_then(|id| st.credibility.score(&id, &key, crate::daemon::unix_now()))
+        .map(|e| (e.credibility, e.admiralty));
     let object = ext::attach(
         &envelope,
         &ext::Provenance {
@@ -106,6 +112,7 @@ pub async fn stix(
             tlog_proof: proof.to_text(),
             witnessed,
             equivocating,
+            credibility,
         },
     )
     .map_err(|e| ApiError::internal(e.to_string()))?;

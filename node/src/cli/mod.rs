@@ -4,6 +4,7 @@
 mod admission;
 mod budget;
 mod demo;
+mod explain;
 mod id;
 mod init;
 mod ledger;
@@ -201,7 +202,7 @@ pub enum Command {
     /// Asks the running node, or reads the store directly when the node is stopped.
     /// Every filter given must match; items are listed by publisher and ledger index,
     /// one per line:
-    /// `<published>  <type>  <tlp>/<community>  <publisher>#<index>  <pattern|value|name>`.
+    /// `<published>  <type>  <tlp>/<community>  <publisher>#<index>  <credibility> <admiralty>  <pattern|value|name>`.
     ///
     /// Examples:
     ///   shoal query --data-dir n1 --type indicator --since 2026-11-26
@@ -235,7 +236,25 @@ pub enum Command {
         /// Continue after this cursor (printed when a listing stops at --limit).
         #[arg(long, value_name = "CURSOR")]
         after: Option<String>,
+        /// Only items whose credibility is at least X (0 to 1; `shoal explain` shows why).
+        #[arg(long, value_name = "X")]
+        min_credibility: Option<f64>,
         /// Print JSON `{"count", "items", "next"}` (as GET /api/v1/intel) instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain an item's credibility: its score (also as STIX confidence and Admiralty
+    /// code) and each input's part — the publisher's trust and declared confidence,
+    /// every independent confirmation and refutation with its reporter's trust, the age
+    /// decay — for every publisher that shared the STIX id.
+    ///
+    /// Asks the running node, or computes it from the store when the node is stopped.
+    Explain {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// The STIX id of the item (e.g. indicator--5f6a1c1e-...).
+        item_id: String,
+        /// Print JSON (as GET /api/v1/intel/{id}/credibility).
         #[arg(long)]
         json: bool,
     },
@@ -499,6 +518,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             community,
             limit,
             after,
+            min_credibility,
             json,
         } => {
             let args = query::QueryArgs {
@@ -509,8 +529,12 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 community,
                 limit,
                 after,
+                min_credibility,
             };
             query::run(&dir.data_dir, args, json).await
+        }
+        Command::Explain { dir, item_id, json } => {
+            explain::run(&dir.data_dir, &item_id, json).await
         }
         Command::Peers { dir, json } => peers::run(&dir.data_dir, json).await,
     }

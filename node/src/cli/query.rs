@@ -20,6 +20,7 @@ pub(super) struct QueryArgs {
     pub community: Option<String>,
     pub limit: usize,
     pub after: Option<String>,
+    pub min_credibility: Option<f64>,
 }
 
 impl QueryArgs {
@@ -36,6 +37,9 @@ impl QueryArgs {
         .into_iter()
         .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
         .collect();
+        if let Some(c) = self.min_credibility {
+            p.push(("min_credibility", c.to_string()));
+        }
         p.push(("limit", self.limit.to_string()));
         p
     }
@@ -49,7 +53,16 @@ pub(super) async fn run(root: &Path, args: QueryArgs, as_json: bool) -> Result<E
         .map_err(|e| anyhow!("--{}: {}", e.param, e.reason))?;
     let store = dir.store_if_idle()?;
     let result = match store {
-        Some(store) => intel::run(&store, &query, dir.config.envelope.max_bytes)?,
+        Some(store) => {
+            let max = dir.config.envelope.max_bytes;
+            let cred = crate::credibility::Credibility::load(
+                &store,
+                crate::credibility::roots(&dir.config)?,
+                Some(dir.admission_chain()?),
+                max,
+            )?;
+            intel::run(&store, &query, max, &cred, crate::daemon::unix_now())?
+        }
         None => online(&dir, &params).await?,
     };
     if as_json {
@@ -83,7 +96,7 @@ async fn online(dir: &DataDir, params: &[(&'static str, String)]) -> Result<Quer
 }
 
 fn print_lines(result: &QueryResult) {
-    let rows: Vec<[String; 5]> = result
+    let rows: Vec<[String; 6]> = result
         .items
         .iter()
         .map(|i| {
@@ -100,6 +113,10 @@ fn print_lines(result: &QueryResult) {
                     intel::short_peer_id(&i.publisher_peer_id),
                     i.ledger_index
                 ),
+                i.credibility
+                    .as_ref()
+                    .map(|c| format!("{:.2} {}", c.credibility, c.admiralty))
+                    .unwrap_or_else(|| "   -   ".into()),
                 intel::summary(&i.object),
             ]
         })
@@ -111,8 +128,8 @@ fn print_lines(result: &QueryResult) {
             .unwrap_or(0)
     };
     let (w1, w2, w3) = (width(1), width(2), width(3));
-    for [time, kind, tlp, who, summary] in &rows {
-        println!("{time}  {kind:w1$}  {tlp:w2$}  {who:w3$}  {summary}");
+    for [time, kind, tlp, who, cred, summary] in &rows {
+        println!("{time}  {kind:w1$}  {tlp:w2$}  {who:w3$}  {cred}  {summary}");
     }
     if result.items.is_empty() {
         eprintln!("no matching items");

@@ -90,6 +90,8 @@ pub(super) struct Driver {
     pub witnessing: super::witness::Witnessing,
     /// Forks being proven, by publisher.
     pub forks: HashMap<PublicKey, super::fork::ForkProbe>,
+    /// Credibility state (evidence in, reputation out).
+    pub credibility: std::sync::Arc<crate::credibility::Credibility>,
 }
 
 fn parse_bootstrap(addrs: &[String]) -> Result<Vec<(PeerId, Multiaddr)>> {
@@ -203,6 +205,7 @@ impl Driver {
             operator_blocked: HashSet::new(),
             witnessing: p.witnessing,
             forks: HashMap::new(),
+            credibility: p.credibility,
         })
     }
 
@@ -361,6 +364,7 @@ impl Driver {
         self.reserve_relays();
         self.expire_parked();
         self.lift_expired_bans();
+        self.refresh_scores();
         let connected = self.peers.len();
         for (peer, addr) in self.bootstrap.clone() {
             if !self.swarm.is_connected(&peer) {

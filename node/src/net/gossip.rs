@@ -186,6 +186,7 @@ impl Driver {
             _ => {}
         }
         self.counters.gossip_accepted += 1;
+        self.credibility.observe(&env);
         self.try_advance(&publisher_key);
         Verdict::Accept
     }

@@ -64,6 +64,8 @@ pub struct NetParams {
     pub shutdown: watch::Receiver<bool>,
     /// Witnessing: own witness identity and trusted witnesses.
     pub witnessing: witness::Witnessing,
+    /// Credibility: accepted envelopes are evidence; reputation feeds peer scores.
+    pub credibility: std::sync::Arc<crate::credibility::Credibility>,
 }
 
 /// Requests to the driver.

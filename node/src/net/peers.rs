@@ -162,7 +162,7 @@ impl Driver {
             }
             None => return,
         };
-        let score = self.penalties.score(&peer, now);
+        let score = self.penalties.score(&peer, now) + self.reputation(&peer);
         self.swarm
             .behaviour_mut()
             .gossipsub
@@ -244,6 +244,7 @@ impl Driver {
         match self.penalties.punish_with(peer, offence, now_ms(), detail) {
             Verdict::Score(s) => {
                 if self.peers.get(&peer).is_some_and(|p| p.admitted.is_some()) {
+                    let s = s + self.reputation(&peer);
                     self.swarm
                         .behaviour_mut()
                         .gossipsub
@@ -254,6 +255,35 @@ impl Driver {
                 tracing::warn!(%peer, "peer banned after repeated offences");
                 self.ban(peer);
             }
+        }
+    }
+
+    /// The reputation part of an admitted peer's application score
+    /// ([`super::penalty::reputation_score`] of its relative trust).
+    pub(super) fn reputation(&self, peer: &PeerId) -> f64 {
+        let trust = self
+            .peers
+            .get(peer)
+            .and_then(|p| p.key)
+            .and_then(|k| self.credibility.relative_trust(&k));
+        super::penalty::reputation_score(trust)
+    }
+
+    /// Re-apply every admitted peer's application score (penalty decay, reputation).
+    pub(super) fn refresh_scores(&mut self) {
+        let now = now_ms();
+        let admitted: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| p.admitted.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for peer in admitted {
+            let s = self.penalties.score(&peer, now) + self.reputation(&peer);
+            self.swarm
+                .behaviour_mut()
+                .gossipsub
+                .set_application_score(&peer, s);
         }
     }
 

@@ -13,7 +13,9 @@
 //! | `Replay` | 1 | an old item re-sent after gossip's duplicate window (cheap: honest peers do it rarely) |
 //! | `Equivocation` | 100 | two different signed items at one ledger index |
 //!
-//! A peer's penalty is the sum of weights, halving every [`HALF_LIFE_MS`]. It is fed to
+//! A peer's penalty is the sum of weights, halving every [`HALF_LIFE_MS`]. Its reputation
+//! (the publisher's relative trust from `credibility`) adds [`reputation_score`], between
+//! −[`REPUTATION_SPAN`] and +[`REPUTATION_SPAN`], to the application score. It is fed to
 //! gossipsub as the (negative) application-specific score, so a penalised peer first
 //! stops receiving gossip from us (below the gossip threshold), then its messages are
 //! ignored (graylist) — at that same point, [`DISCONNECT_AT`], it is disconnected and
@@ -44,6 +46,22 @@ pub const UNADMITTED_SCORE: f64 = -1000.0;
 pub const MAX_OFFENDERS: usize = 4096;
 /// Incidents kept in the journal (oldest dropped first).
 pub const MAX_INCIDENTS: usize = 1024;
+
+/// Most a publisher's reputation adds to or takes from its application score.
+pub const REPUTATION_SPAN: f64 = 15.0;
+
+/// The reputation part of an admitted peer's application score: its relative trust
+/// (`credibility`, 0.5 for an average member) mapped linearly onto
+/// `[-REPUTATION_SPAN, +REPUTATION_SPAN]`; 0 when the trust graph does not know it. A
+/// persistent liar (trust near 0) sits below the gossip threshold: we stop sending it
+/// gossip metadata, and its offences push it to the graylist sooner.
+pub fn reputation_score(relative_trust: Option<f64>) -> f64 {
+    match relative_trust {
+        Some(t) if t.is_finite() => (2.0 * (t.clamp(0.0, 1.0) - 0.5) * REPUTATION_SPAN)
+            .clamp(-REPUTATION_SPAN, REPUTATION_SPAN),
+        _ => 0.0,
+    }
+}
 
 /// Gossipsub thresholds matching the weights above (application score weight 1).
 pub fn thresholds() -> libp2p::gossipsub::PeerScoreThresholds {
@@ -358,6 +376,19 @@ mod tests {
         }
         assert_eq!(p.incidents(usize::MAX).len(), MAX_INCIDENTS);
         assert!(p.offenders(0).len() <= MAX_OFFENDERS);
+    }
+
+    #[test]
+    fn reputation_moves_the_score_within_its_span() {
+        let t = thresholds();
+        assert_eq!(reputation_score(None), 0.0);
+        assert_eq!(reputation_score(Some(f64::NAN)), 0.0);
+        assert_eq!(reputation_score(Some(0.5)), 0.0);
+        assert_eq!(reputation_score(Some(1.0)), REPUTATION_SPAN);
+        // A liar loses gossip from us, but reputation alone never graylists anyone.
+        assert!(reputation_score(Some(0.0)) < t.gossip_threshold);
+        assert!(reputation_score(Some(0.0)) > t.publish_threshold);
+        assert!(reputation_score(Some(0.25)) > t.gossip_threshold);
     }
 
     #[test]

@@ -378,6 +378,7 @@ impl Driver {
                             continue;
                         }
                         self.counters.synced_items += 1;
+                        self.credibility.observe(&env);
                         self.replicas.add_full(&publisher, idx, &bytes, now)
                     } else {
                         self.counters.synced_hashes += 1;

@@ -21,6 +21,17 @@ pub struct Node {
 }
 
 impl Node {
+    /// The node's public key, hex (from its peer id).
+    #[allow(dead_code)]
+    pub fn public_key_hex(&self) -> String {
+        let peer: libp2p::PeerId = self.peer_id.parse().expect("peer id");
+        hex::encode(
+            shoal_node::net::peer_key::public_key(&peer)
+                .expect("ed25519 peer id")
+                .0,
+        )
+    }
+
     pub fn api(&self) -> Api {
         self.daemon.as_ref().expect("node is running").client()
     }

@@ -17,6 +17,14 @@
 //! | `tlog_proof` | `c2sp.org/tlog-proof@v1` text: index, inclusion path, checkpoint with its cosignatures |
 //! | `witnessed` | the exporter's view: the checkpoint meets its witness policy |
 //! | `equivocating` | the exporter holds a verified equivocation proof against the publisher |
+//! | `credibility` | the exporter's credibility score in `[0, 1]` (optional) |
+//! | `admiralty` | the exporter's Admiralty code, e.g. `B2` (with `credibility`) |
+//! | `declared_confidence` | the `confidence` the publisher signed, when the export replaced it |
+//!
+//! With a credibility, the exported object's top-level `confidence` is the exporter's
+//! (`round(100 × credibility)`) and the publisher's own value moves to
+//! `declared_confidence`; [`extract`] puts it back before comparing with the signed
+//! object.
 //!
 //! [`attach`] adds it to the object an envelope carries; [`extract`] takes it back off and
 //! checks, without any key but the ones inside, that the object is exactly the one the
@@ -45,7 +53,7 @@ pub const SCHEMA_PATH: &str = "docs/stix/shoal-provenance-extension.schema.json"
 const DEFINED_AT: &str = "2026-11-26T00:00:00.000Z";
 
 /// Provenance of one exported object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Provenance {
     /// The publisher.
     pub publisher: PublicKey,
@@ -59,6 +67,8 @@ pub struct Provenance {
     pub witnessed: bool,
     /// The exporter holds an equivocation proof against the publisher.
     pub equivocating: bool,
+    /// The exporter's credibility score and Admiralty code.
+    pub credibility: Option<(f64, String)>,
 }
 
 /// Why an object's provenance extension is refused.
@@ -129,6 +139,16 @@ pub fn attach(envelope: &Envelope, p: &Provenance) -> Result<Value, ExtensionErr
         "witnessed": p.witnessed,
         "equivocating": p.equivocating,
     });
+    let mut ext = ext;
+    if let (Some((score, code)), Some(ext_map)) = (&p.credibility, ext.as_object_mut()) {
+        let score = score.clamp(0.0, 1.0);
+        ext_map.insert("credibility".into(), json!(score));
+        ext_map.insert("admiralty".into(), json!(code));
+        if let Some(declared) = map.get("confidence").cloned() {
+            ext_map.insert("declared_confidence".into(), declared);
+        }
+        map.insert("confidence".into(), json!((score * 100.0).round() as u64));
+    }
     let extensions = map
         .entry("extensions")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -140,7 +160,7 @@ pub fn attach(envelope: &Envelope, p: &Provenance) -> Result<Value, ExtensionErr
 }
 
 /// What [`extract`] checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Extracted {
     /// The provenance the object carries.
     pub provenance: Provenance,
@@ -184,7 +204,17 @@ pub fn extract(object: &Value, max_envelope_bytes: usize) -> Result<Extracted, E
         .decode(text("entry")?)
         .map_err(|_| ExtensionError::Property("entry"))?;
     let claimed_leaf = text("leaf_hash")?;
+    let credibility = match ext.get("credibility") {
+        None => None,
+        Some(v) => Some((
+            v.as_f64()
+                .filter(|c| (0.0..=1.0).contains(c))
+                .ok_or(ExtensionError::Property("credibility"))?,
+            text("admiralty")?.to_owned(),
+        )),
+    };
     let provenance = Provenance {
+        credibility,
         publisher,
         ledger_index,
         tlog_proof: text("tlog_proof")?.to_owned(),
@@ -213,6 +243,12 @@ pub fn extract(object: &Value, max_envelope_bytes: usize) -> Result<Extracted, E
     // The object without our extension must be, byte for byte in canonical form, the one
     // the publisher signed.
     let mut bare = map.clone();
+    if provenance.credibility.is_some() {
+        bare.remove("confidence");
+        if let Some(declared) = ext.get("declared_confidence") {
+            bare.insert("confidence".into(), declared.clone());
+        }
+    }
     if let Some(Value::Object(exts)) = bare.get_mut("extensions") {
         exts.remove(EXTENSION_ID);
         if exts.is_empty() {
@@ -268,6 +304,7 @@ mod tests {
             tlog_proof: "c2sp.org/tlog-proof@v1\n...".into(),
             witnessed: true,
             equivocating: false,
+            credibility: None,
         }
     }
 
@@ -320,6 +357,25 @@ mod tests {
             extract(&json!("indicator"), 1 << 20),
             Err(ExtensionError::NotAnObject)
         );
+    }
+
+    #[test]
+    fn the_exported_confidence_is_the_exporters_and_the_signed_one_is_restored() {
+        let (key, env) = envelope();
+        let mut p = provenance(&key, &env);
+        p.credibility = Some((0.834, "B2".into()));
+        let exported = attach(&env, &p).unwrap();
+        assert_eq!(exported["confidence"], 83);
+        assert_eq!(exported["extensions"][EXTENSION_ID]["admiralty"], "B2");
+        let got = extract(&exported, 1 << 20).unwrap();
+        assert_eq!(got.provenance.credibility, Some((0.834, "B2".into())));
+        // The exporter's confidence cannot be smuggled into the signed object.
+        let mut forged = exported.clone();
+        forged["extensions"][EXTENSION_ID]["declared_confidence"] = json!(99);
+        assert!(matches!(
+            extract(&forged, 1 << 20),
+            Err(ExtensionError::Mismatch(_))
+        ));
     }
 
     #[test]

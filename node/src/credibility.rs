@@ -1,0 +1,334 @@
+//! The node's credibility service: the evidence it holds (`protocol::credibility`) kept
+//! in memory, the trust vector recomputed from it, and scores with explanations.
+//!
+//! At start it reads every envelope the store holds (own ledger and received intel);
+//! afterwards the network driver hands it every envelope it accepts, and new entries of
+//! the own ledger are read on each recomputation. The trust vector is recomputed on a
+//! blocking thread every `credibility.recompute_interval_ms` when evidence changed, with
+//! the trust roots (`network.trust_anchors`) and every node certified as an anchor as the
+//! pre-trusted set, the admissions held in the store (each member seeded by the anchor
+//! that issued its certificate) and the equivocation proofs held. Readers (the API, the CLI, peer scoring) take a read lock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
+
+use shoal_crypto::keys::PublicKey;
+use shoal_protocol::credibility::{
+    self, EvidenceSet, Explanation, ScoreParams, TrustParams, TrustVector,
+};
+use shoal_protocol::provenance::{EquivocationProof, Limits};
+use shoal_protocol::Envelope;
+
+use crate::store::replicas::Held;
+use crate::store::{Store, StoreError};
+
+/// The evidence and the latest trust vector.
+#[derive(Debug, Default)]
+struct State {
+    set: EvidenceSet,
+    trust: TrustVector,
+    equivocating: BTreeSet<PublicKey>,
+    /// Evidence changed since the last recomputation.
+    dirty: bool,
+    /// Own ledger entries read so far.
+    own_read: u64,
+    /// When the trust vector was computed (unix ms).
+    computed_ms: u64,
+    /// How many nodes it covers.
+    nodes: usize,
+    /// The pre-trusted set and admissions it was computed with.
+    inputs: (
+        BTreeSet<PublicKey>,
+        BTreeMap<PublicKey, BTreeSet<PublicKey>>,
+    ),
+}
+
+/// A summary for status pages.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// Envelopes taken in as evidence.
+    pub evidence: usize,
+    /// Nodes in the trust graph.
+    pub nodes: usize,
+    /// Iterations of the last computation.
+    pub iterations: usize,
+    /// Its final L1 change.
+    pub residual: f64,
+    /// When it ran (unix ms; 0: not yet).
+    pub computed_ms: u64,
+}
+
+/// Shared credibility state.
+#[derive(Debug)]
+pub struct Credibility {
+    state: RwLock<State>,
+    roots: BTreeSet<PublicKey>,
+    own_chain: Option<Vec<u8>>,
+    max_envelope: usize,
+    trust_params: TrustParams,
+    score_params: ScoreParams,
+}
+
+impl Credibility {
+    /// Load the evidence the store holds.
+    pub fn load(
+        store: &Store,
+        roots: BTreeSet<PublicKey>,
+        own_chain: Option<Vec<u8>>,
+        max_envelope: usize,
+    ) -> Result<Arc<Self>, StoreError> {
+        let mut state = State::default();
+        for item in store.all_held() {
+            if let (_, _, Held::Full { bytes, .. }) = item? {
+                if let Ok(env) = Envelope::decode(&bytes, max_envelope) {
+                    state.set.add(&env);
+                }
+            }
+        }
+        state.dirty = true;
+        let this = Arc::new(Self {
+            state: RwLock::new(state),
+            roots,
+            own_chain,
+            max_envelope,
+            trust_params: TrustParams::default(),
+            score_params: ScoreParams::default(),
+        });
+        this.recompute(store)?;
+        Ok(this)
+    }
+
+    /// Take in an envelope the node accepted (signature already checked).
+    pub fn observe(&self, env: &Envelope) {
+        if let Ok(mut s) = self.state.write() {
+            if s.set.add(env) {
+                s.dirty = true;
+            }
+        }
+    }
+
+    /// Read new own entries, and recompute the trust vector if anything changed.
+    pub fn recompute(&self, store: &Store) -> Result<bool, StoreError> {
+        // New own entries first (outside the write lock: decoding is the slow part).
+        let from = self.state.read().map(|s| s.own_read).unwrap_or(0);
+        let mut own = Vec::new();
+        let mut next = from;
+        for e in store.entries_from(from) {
+            let (i, bytes) = e?;
+            next = i.saturating_add(1);
+            if let Ok(env) = Envelope::decode(&bytes, self.max_envelope) {
+                own.push(env);
+            }
+        }
+        let equivocating = equivocating(store, self.max_envelope)?;
+        let (anchors, admitted) = admissions(store, &self.roots, self.own_chain.as_deref())?;
+        let (graph, was_dirty) = {
+            let Ok(mut s) = self.state.write() else {
+                return Ok(false);
+            };
+            for env in &own {
+                if s.set.add(env) {
+                    s.dirty = true;
+                }
+            }
+            s.own_read = next;
+            if s.equivocating != equivocating || s.inputs.0 != anchors || s.inputs.1 != admitted {
+                s.dirty = true;
+                s.inputs = (anchors.clone(), admitted.clone());
+            }
+            if !s.dirty {
+                return Ok(false);
+            }
+            s.dirty = false;
+            (
+                credibility::Graph {
+                    anchors,
+                    admitted,
+                    equivocating: equivocating.clone(),
+                    outcomes: s.set.outcomes(),
+                },
+                true,
+            )
+        };
+        let trust = credibility::compute(&graph, &self.trust_params);
+        let nodes = trust.trust.len();
+        if let Ok(mut s) = self.state.write() {
+            s.trust = trust;
+            s.equivocating = equivocating;
+            s.computed_ms = crate::net::now_ms();
+            s.nodes = nodes;
+        }
+        Ok(was_dirty)
+    }
+
+    /// Explanations of every claim of `id` (one per publisher), at `now` (unix seconds).
+    pub fn explain(&self, id: &str, now: u64) -> Vec<Explanation> {
+        let Ok(s) = self.state.read() else {
+            return Vec::new();
+        };
+        let publishers: Vec<PublicKey> = s
+            .set
+            .targets
+            .get(id)
+            .map(|t| t.claims.keys().copied().collect())
+            .unwrap_or_default();
+        publishers
+            .iter()
+            .filter_map(|p| {
+                credibility::explain(
+                    &s.set,
+                    &s.trust,
+                    &s.equivocating,
+                    id,
+                    p,
+                    now,
+                    &self.score_params,
+                )
+            })
+            .collect()
+    }
+
+    /// The credibility of `publisher`'s claim `id` at `now`, if known.
+    pub fn score(&self, id: &str, publisher: &PublicKey, now: u64) -> Option<Explanation> {
+        let s = self.state.read().ok()?;
+        credibility::explain(
+            &s.set,
+            &s.trust,
+            &s.equivocating,
+            id,
+            publisher,
+            now,
+            &self.score_params,
+        )
+    }
+
+    /// The relative trust of `key` (`None` if it is not in the trust graph).
+    pub fn relative_trust(&self, key: &PublicKey) -> Option<f64> {
+        let s = self.state.read().ok()?;
+        if s.equivocating.contains(key) {
+            return Some(0.0);
+        }
+        s.trust
+            .trust
+            .contains_key(key)
+            .then(|| s.trust.relative(key))
+    }
+
+    /// Every node's global and relative trust, highest first.
+    pub fn trust_table(&self) -> Vec<(PublicKey, f64, f64)> {
+        let Ok(s) = self.state.read() else {
+            return Vec::new();
+        };
+        let mut v: Vec<(PublicKey, f64, f64)> = s
+            .trust
+            .trust
+            .iter()
+            .map(|(k, t)| (*k, *t, s.trust.relative(k)))
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// A summary of the state.
+    pub fn summary(&self) -> Summary {
+        match self.state.read() {
+            Ok(s) => Summary {
+                evidence: s.set.len(),
+                nodes: s.nodes,
+                iterations: s.trust.iterations,
+                residual: s.trust.residual,
+                computed_ms: s.computed_ms,
+            },
+            Err(_) => Summary {
+                evidence: 0,
+                nodes: 0,
+                iterations: 0,
+                residual: 0.0,
+                computed_ms: 0,
+            },
+        }
+    }
+}
+
+/// The trust roots of a configuration (`network.trust_anchors`).
+pub fn roots(cfg: &shoal_config::Config) -> Result<BTreeSet<PublicKey>, RootsError> {
+    Ok(
+        shoal_protocol::admission::TrustRoots::from_vkeys(&cfg.network.trust_anchors)
+            .map_err(|e| RootsError(e.to_string()))?
+            .keys()
+            .copied()
+            .collect(),
+    )
+}
+
+/// `network.trust_anchors` does not parse (validated configs always do).
+#[derive(Debug, thiserror::Error)]
+#[error("`network.trust_anchors`: {0}")]
+pub struct RootsError(String);
+
+/// Publishers with a verified equivocation proof in the store.
+fn equivocating(store: &Store, max_envelope: usize) -> Result<BTreeSet<PublicKey>, StoreError> {
+    let limits = Limits {
+        max_envelope_bytes: max_envelope,
+        ..Limits::default()
+    };
+    let mut out = BTreeSet::new();
+    for bytes in store.equivocations() {
+        if let Ok(p) = EquivocationProof::decode(&bytes?, &limits) {
+            out.insert(p.publisher);
+        }
+    }
+    Ok(out)
+}
+
+/// The pre-trusted set, and each admitted member with the anchors that seed it.
+type Admissions = (
+    BTreeSet<PublicKey>,
+    BTreeMap<PublicKey, BTreeSet<PublicKey>>,
+);
+
+/// The pre-trusted set and the admitted members: every trust root and every node whose
+/// certificate gives it the anchor role is pre-trusted; every other admitted node is
+/// seeded by the anchor (or root) that issued its certificate.
+fn admissions(
+    store: &Store,
+    roots: &BTreeSet<PublicKey>,
+    own_chain: Option<&[u8]>,
+) -> Result<Admissions, StoreError> {
+    use shoal_protocol::admission::{Chain, Role};
+    let mut chains: Vec<Chain> = Vec::new();
+    if let Some(own) = own_chain.filter(|c| !c.is_empty()) {
+        if let Ok(c) = Chain::parse(own) {
+            chains.push(c);
+        }
+    }
+    for item in store.chains() {
+        let (_, bytes) = item?;
+        if let Ok(c) = Chain::parse(&bytes) {
+            chains.push(c);
+        }
+    }
+    let rooted = |c: &Chain| {
+        c.certificates
+            .last()
+            .is_some_and(|root_cert| roots.contains(&root_cert.issuer))
+    };
+    let mut anchors = roots.clone();
+    for c in chains.iter().filter(|c| rooted(c)) {
+        if let Some(leaf) = c.leaf().filter(|l| l.role == Role::Anchor) {
+            anchors.insert(leaf.subject);
+        }
+    }
+    let mut admitted: BTreeMap<PublicKey, BTreeSet<PublicKey>> = BTreeMap::new();
+    for c in chains.iter().filter(|c| rooted(c)) {
+        if let Some(leaf) = c.leaf() {
+            if !anchors.contains(&leaf.subject) && anchors.contains(&leaf.issuer) {
+                admitted
+                    .entry(leaf.subject)
+                    .or_default()
+                    .insert(leaf.issuer);
+            }
+        }
+    }
+    Ok((anchors, admitted))
+}

@@ -1,0 +1,378 @@
+//! Global trust of publishers, EigenTrust-style (Kamvar, Schlosser and Garcia-Molina,
+//! WWW 2003), computed from logged evidence only, so every node holding the same evidence
+//! gets the same vector.
+//!
+//! **Local trust.** For nodes `i ≠ j`, `s_ij = sat_ij − κ · unsat_ij`, where `sat_ij` is
+//! the number of `j`'s claims that `i` confirmed or corroborated and `unsat_ij` the number
+//! it refuted ([`super::evidence::EvidenceSet::outcomes`]). Anchors add `prior` to
+//! `s_aj` for every member `j` they admitted: that is how regulators seed reputation.
+//! `c_ij = max(s_ij, 0) / Σ_k max(s_ik, 0)`; a node that trusts nobody (`Σ = 0`) defers to
+//! the pre-trusted distribution, `c_i = p`.
+//!
+//! **Pre-trusted set.** `p` is uniform over the anchors (over every node if there are
+//! none).
+//!
+//! **Iteration.** `t⁽⁰⁾ = p`, `t⁽ᵏ⁺¹⁾ = (1 − α) Cᵀ t⁽ᵏ⁾ + α p`, until
+//! `‖t⁽ᵏ⁺¹⁾ − t⁽ᵏ⁾‖₁ < tolerance` or `max_iterations`. The vector sums to 1.
+//!
+//! **Equivocating publishers** (a verified equivocation proof is held) have trust 0: no
+//! one's trust flows to them, their own ratings are ignored (their row is `p`), and
+//! their entry is forced to 0 (the mass is renormalised over the others).
+//!
+//! **Sybils** that only vouch for each other receive nothing: trust enters the graph at
+//! the anchors (`α p`) and flows only along positive local trust, so a cluster no
+//! trusted node confirms keeps a total of 0.
+//!
+//! Everything iterates ordered maps in key order with a fixed summation order, so the
+//! result is bit-for-bit the same on every node.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use shoal_crypto::PublicKey;
+
+/// Parameters of the trust computation (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrustParams {
+    /// Weight of the pre-trusted distribution (teleport), `α`.
+    pub alpha: f64,
+    /// How much one refutation outweighs one confirmation, `κ`.
+    pub refutation_weight: f64,
+    /// Local trust an anchor gives each member it admitted.
+    pub admission_prior: f64,
+    /// Convergence tolerance on the L1 change.
+    pub tolerance: f64,
+    /// Iteration cap.
+    pub max_iterations: usize,
+}
+
+impl Default for TrustParams {
+    fn default() -> Self {
+        Self {
+            alpha: 0.15,
+            refutation_weight: 3.0,
+            admission_prior: 1.0,
+            tolerance: 1e-10,
+            max_iterations: 1000,
+        }
+    }
+}
+
+/// The inputs besides the outcome counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Graph {
+    /// The pre-trusted anchors.
+    pub anchors: BTreeSet<PublicKey>,
+    /// Admitted members and the anchors that admitted them.
+    pub admitted: BTreeMap<PublicKey, BTreeSet<PublicKey>>,
+    /// Publishers with a verified equivocation proof against them.
+    pub equivocating: BTreeSet<PublicKey>,
+    /// `(reporter, publisher) → (confirmed, refuted)` counts.
+    pub outcomes: BTreeMap<(PublicKey, PublicKey), (u64, u64)>,
+}
+
+/// The result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrustVector {
+    /// Global trust by node (sums to 1 over all nodes; 0 for unknown keys).
+    pub trust: BTreeMap<PublicKey, f64>,
+    /// Iterations run.
+    pub iterations: usize,
+    /// The last L1 change.
+    pub residual: f64,
+    /// Mean trust of the non-anchor nodes with positive trust (the scale of
+    /// [`TrustVector::relative`]).
+    pub mean_member: f64,
+}
+
+impl TrustVector {
+    /// Global trust of `key` (0 if unknown).
+    pub fn get(&self, key: &PublicKey) -> f64 {
+        self.trust.get(key).copied().unwrap_or(0.0)
+    }
+
+    /// Trust relative to the average member, in `[0, 1)`: `t / (t + mean)`; 0.5 for an
+    /// average member, 0 for no trust.
+    pub fn relative(&self, key: &PublicKey) -> f64 {
+        let t = self.get(key);
+        if t <= 0.0 || self.mean_member <= 0.0 {
+            0.0
+        } else {
+            t / (t + self.mean_member)
+        }
+    }
+}
+
+/// Compute the global trust vector.
+pub fn compute(graph: &Graph, params: &TrustParams) -> TrustVector {
+    // Every node: anchors, admitted members, and everyone rated or rating.
+    let mut nodes: BTreeSet<PublicKey> = graph.anchors.clone();
+    nodes.extend(graph.admitted.keys().copied());
+    for (r, p) in graph.outcomes.keys() {
+        nodes.insert(*r);
+        nodes.insert(*p);
+    }
+    let index: BTreeMap<PublicKey, usize> =
+        nodes.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let n = nodes.len();
+    if n == 0 {
+        return TrustVector::default();
+    }
+    let keys: Vec<PublicKey> = nodes.iter().copied().collect();
+    let pre: Vec<f64> = if graph.anchors.is_empty() {
+        vec![1.0 / n as f64; n]
+    } else {
+        let share = 1.0 / graph.anchors.len() as f64;
+        keys.iter()
+            .map(|k| {
+                if graph.anchors.contains(k) {
+                    share
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    // Local trust rows, sparse: row i → [(j, s_ij)].
+    let mut rows: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); n];
+    for ((r, p), (sat, unsat)) in &graph.outcomes {
+        if r == p || graph.equivocating.contains(r) || graph.equivocating.contains(p) {
+            continue;
+        }
+        let (Some(&i), Some(&j)) = (index.get(r), index.get(p)) else {
+            continue;
+        };
+        let s = *sat as f64 - params.refutation_weight * *unsat as f64;
+        if let Some(row) = rows.get_mut(i) {
+            *row.entry(j).or_insert(0.0) += s;
+        }
+    }
+    for (member, anchors) in &graph.admitted {
+        if graph.equivocating.contains(member) {
+            continue;
+        }
+        let Some(&j) = index.get(member) else {
+            continue;
+        };
+        for a in anchors
+            .iter()
+            .filter(|a| graph.anchors.contains(*a) && *a != member)
+        {
+            if let Some(row) = index.get(a).and_then(|&i| rows.get_mut(i)) {
+                *row.entry(j).or_insert(0.0) += params.admission_prior;
+            }
+        }
+    }
+    // Normalise; rows with no positive trust defer to `pre`.
+    let normalised: Vec<Option<Vec<(usize, f64)>>> = rows
+        .iter()
+        .map(|row| {
+            let total: f64 = row.values().filter(|s| **s > 0.0).sum();
+            (total > 0.0).then(|| {
+                row.iter()
+                    .filter(|(_, s)| **s > 0.0)
+                    .map(|(j, s)| (*j, s / total))
+                    .collect()
+            })
+        })
+        .collect();
+    let mut t = pre.clone();
+    let mut iterations = 0;
+    let mut residual = f64::INFINITY;
+    while iterations < params.max_iterations && residual >= params.tolerance {
+        let mut next: Vec<f64> = pre.iter().map(|p| params.alpha * p).collect();
+        let mut deferred = 0.0;
+        for (i, row) in normalised.iter().enumerate() {
+            let ti = t.get(i).copied().unwrap_or(0.0);
+            match row {
+                Some(entries) => {
+                    for (j, c) in entries {
+                        if let Some(x) = next.get_mut(*j) {
+                            *x += (1.0 - params.alpha) * c * ti;
+                        }
+                    }
+                }
+                None => deferred += ti,
+            }
+        }
+        for (x, p) in next.iter_mut().zip(&pre) {
+            *x += (1.0 - params.alpha) * deferred * p;
+        }
+        residual = next.iter().zip(&t).map(|(a, b)| (a - b).abs()).sum();
+        t = next;
+        iterations = iterations.saturating_add(1);
+    }
+    // Equivocators: forced to zero, the rest renormalised.
+    for k in &graph.equivocating {
+        if let Some(x) = index.get(k).and_then(|&i| t.get_mut(i)) {
+            *x = 0.0;
+        }
+    }
+    let total: f64 = t.iter().sum();
+    if total > 0.0 {
+        for x in &mut t {
+            *x /= total;
+        }
+    }
+    let members: Vec<f64> = keys
+        .iter()
+        .zip(&t)
+        .filter(|(k, x)| !graph.anchors.contains(*k) && **x > 0.0)
+        .map(|(_, x)| *x)
+        .collect();
+    let mean_member = if members.is_empty() {
+        0.0
+    } else {
+        members.iter().sum::<f64>() / members.len() as f64
+    };
+    TrustVector {
+        trust: keys.into_iter().zip(t).collect(),
+        iterations,
+        residual,
+        mean_member,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u8) -> PublicKey {
+        PublicKey([n; 32])
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    /// One anchor admitting two members who rate nobody. By hand, with α = 0.15:
+    /// a = 0.85 · (x + y) + 0.15 (the members' rows defer to the anchor),
+    /// x = y = 0.85 · a / 2, so a = 0.15 / (1 − 0.85²) = 0.540540…, x = y = 0.229729….
+    #[test]
+    fn an_anchor_seeds_the_members_it_admitted() {
+        let g = Graph {
+            anchors: BTreeSet::from([key(0)]),
+            admitted: BTreeMap::from([
+                (key(1), BTreeSet::from([key(0)])),
+                (key(2), BTreeSet::from([key(0)])),
+            ]),
+            ..Graph::default()
+        };
+        let t = compute(&g, &TrustParams::default());
+        let a = 0.15 / (1.0 - 0.85 * 0.85);
+        assert!(close(t.get(&key(0)), a), "{t:?}");
+        assert!(close(t.get(&key(1)), 0.85 * a / 2.0));
+        assert!(close(t.get(&key(2)), 0.85 * a / 2.0));
+        assert!(close(t.trust.values().sum::<f64>(), 1.0));
+        assert!(close(t.relative(&key(1)), 0.5));
+        assert!(t.residual < 1e-10);
+    }
+
+    /// The anchor refuted member 1's claim (1 − 3 < 0: no trust) and member 2 confirmed
+    /// member 3's. By hand: the anchor's row is all member 2 (prior 1) and member 3
+    /// (prior 1): c = ½, ½; member 2's row is member 3; members 1 and 3 defer to the
+    /// anchor. a = 0.15 + 0.85 (x1 + x3), x1 = 0, x2 = 0.425 a, x3 = 0.425 a + 0.85 x2.
+    #[test]
+    fn refutations_cut_trust_and_confirmations_pass_it_on() {
+        let g = Graph {
+            anchors: BTreeSet::from([key(0)]),
+            admitted: BTreeMap::from([
+                (key(2), BTreeSet::from([key(0)])),
+                (key(3), BTreeSet::from([key(0)])),
+            ]),
+            outcomes: BTreeMap::from([((key(0), key(1)), (1, 1)), ((key(2), key(3)), (1, 0))]),
+            ..Graph::default()
+        };
+        let t = compute(&g, &TrustParams::default());
+        // a = 0.15 + 0.85 · (0.425 a + 0.85 · 0.425 a) → a = 0.15 / (1 − 0.85 · 0.425 · 1.85)
+        let a = 0.15 / (1.0 - 0.85 * 0.425 * 1.85);
+        assert!(close(t.get(&key(0)), a), "{t:?}");
+        assert!(close(t.get(&key(1)), 0.0));
+        assert!(close(t.get(&key(2)), 0.425 * a));
+        assert!(close(t.get(&key(3)), 0.425 * a * 1.85));
+    }
+
+    /// Sybils confirming each other gain nothing without trust from the anchors; the
+    /// honest members are unaffected.
+    #[test]
+    fn a_sybil_cluster_without_inflow_has_no_trust() {
+        let mut outcomes = BTreeMap::new();
+        for a in 10..15u8 {
+            for b in 10..15u8 {
+                if a != b {
+                    outcomes.insert((key(a), key(b)), (50, 0));
+                }
+            }
+            // The Sybils also refute the honest member.
+            outcomes.insert((key(a), key(1)), (0, 10));
+        }
+        let g = Graph {
+            anchors: BTreeSet::from([key(0)]),
+            admitted: BTreeMap::from([(key(1), BTreeSet::from([key(0)]))]),
+            outcomes,
+            ..Graph::default()
+        };
+        let t = compute(&g, &TrustParams::default());
+        for s in 10..15u8 {
+            assert_eq!(t.get(&key(s)), 0.0, "sybil {s}");
+        }
+        assert!(t.get(&key(1)) > 0.4);
+    }
+
+    #[test]
+    fn an_equivocating_publisher_has_zero_trust_and_no_say() {
+        let g = Graph {
+            anchors: BTreeSet::from([key(0)]),
+            admitted: BTreeMap::from([
+                (key(1), BTreeSet::from([key(0)])),
+                (key(2), BTreeSet::from([key(0)])),
+            ]),
+            equivocating: BTreeSet::from([key(1)]),
+            outcomes: BTreeMap::from([((key(1), key(2)), (0, 5))]),
+        };
+        let t = compute(&g, &TrustParams::default());
+        assert_eq!(t.get(&key(1)), 0.0);
+        assert!(t.get(&key(2)) > 0.0);
+        assert!(close(t.trust.values().sum::<f64>(), 1.0));
+        // The same without the equivocation: key(1)'s refutations do not matter to key(2)
+        // either way (trust flows only along positive ratings), but key(1) has trust.
+        let mut g2 = g.clone();
+        g2.equivocating.clear();
+        assert!(compute(&g2, &TrustParams::default()).get(&key(1)) > 0.0);
+    }
+
+    #[test]
+    fn the_result_is_the_same_whatever_order_the_evidence_was_built_in() {
+        let mut a = Graph::default();
+        let mut b = Graph::default();
+        a.anchors.insert(key(0));
+        b.anchors.insert(key(0));
+        let pairs: Vec<((PublicKey, PublicKey), (u64, u64))> = (1..30u8)
+            .map(|i| {
+                (
+                    (key(i), key((i * 7) % 30)),
+                    (u64::from(i), u64::from(i % 3)),
+                )
+            })
+            .collect();
+        for (k, v) in pairs.iter() {
+            a.outcomes.insert(*k, *v);
+        }
+        for (k, v) in pairs.iter().rev() {
+            b.outcomes.insert(*k, *v);
+        }
+        for i in 1..30u8 {
+            a.admitted.entry(key(i)).or_default().insert(key(0));
+        }
+        for i in (1..30u8).rev() {
+            b.admitted.entry(key(i)).or_default().insert(key(0));
+        }
+        let (ta, tb) = (
+            compute(&a, &TrustParams::default()),
+            compute(&b, &TrustParams::default()),
+        );
+        assert_eq!(ta, tb);
+        for (x, y) in ta.trust.values().zip(tb.trust.values()) {
+            assert_eq!(x.to_bits(), y.to_bits());
+        }
+    }
+}
