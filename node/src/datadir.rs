@@ -63,7 +63,8 @@ impl DataDir {
         if !self.store_path().exists() {
             return Ok(None);
         }
-        match crate::store::Store::open(&self.store_path(), 16) {
+        // No waiting: another process's lock means a node runs (ask its API instead).
+        match crate::store::Store::try_open(&self.store_path(), 16) {
             Ok(s) => Ok(Some(s)),
             Err(crate::store::StoreError::Locked(_)) => Ok(None),
             Err(e) => Err(e.into()),

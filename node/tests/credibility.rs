@@ -172,11 +172,45 @@ async fn confirmations_and_refutations_move_credibility_on_every_node() {
     );
     assert_eq!(ext["admiralty"].as_str().map(str::len), Some(2));
 
-    // The trust vector: anchor first, m1..m3 all known.
+    // The trust vector: the anchor (pre-trusted) and m1..m3 all known, highest first.
     let rep: Value = anchor.get("/api/v1/reputation").await.json().await.unwrap();
     let publishers = rep["publishers"].as_array().unwrap();
     assert!(publishers.len() >= 4, "{rep}");
-    assert_eq!(publishers[0]["peer_id"], net.anchor.peer_id.as_str());
+    let global = |p: &Value| p["global_trust"].as_f64().unwrap();
+    assert!(
+        publishers
+            .windows(2)
+            .all(|w| global(&w[0]) >= global(&w[1])),
+        "{rep}"
+    );
+    let anchor_entry = publishers
+        .iter()
+        .find(|p| p["peer_id"] == net.anchor.peer_id.as_str())
+        .unwrap_or_else(|| panic!("{rep}"));
+    // Pre-trusted: it keeps at least about α = 0.15 of the mass.
+    assert!(global(anchor_entry) > 0.1, "{rep}");
+
+    // Reputation feeds peer scoring: the anchor scores m3 (alone against m1 and m2)
+    // below m2, and gossipsub sees it.
+    wait_until(10, "reputation reaches peer scores", || async {
+        let s = common::net::status(&anchor).await;
+        let peer = |id: &str| {
+            s["peers"]
+                .as_array()
+                .and_then(|a| a.iter().find(|p| p["peer_id"] == id).cloned())
+        };
+        match (peer(&net.members[1].peer_id), peer(&net.members[2].peer_id)) {
+            (Some(m2p), Some(m3p)) => {
+                let rep = |p: &Value| p["reputation"].as_f64().unwrap_or(0.0);
+                rep(&m2p) > rep(&m3p)
+                    && m3p["gossip_score"]
+                        .as_f64()
+                        .is_some_and(|g| g <= rep(&m3p) + 1.0)
+            }
+            _ => false,
+        }
+    })
+    .await;
 
     // Offline: the stopped node explains from its store.
     net.anchor.daemon.take().unwrap().terminate();

@@ -38,6 +38,8 @@ pub struct PeerInfo {
     pub communities: Vec<String>,
     /// Our penalty score for it (0 is clean; negative is worse).
     pub score: f64,
+    /// Its reputation's part of its application score (`penalty::reputation_score`).
+    pub reputation: f64,
     /// gossipsub's overall score for it.
     pub gossip_score: Option<f64>,
     /// Remote addresses of its connections.
@@ -157,6 +159,7 @@ impl Driver {
                     .map(|a| communities_list(&a.communities))
                     .unwrap_or_default(),
                 score: self.penalties.score(id, now),
+                reputation: self.reputation(id),
                 gossip_score: gs.peer_score(id),
                 addresses: p.addrs.iter().map(|a| a.to_string()).collect(),
                 relayed: p

@@ -115,9 +115,30 @@ impl WriteBatch {
     }
 }
 
+/// How long [`Store::open`] waits for a lock to be released.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Store {
-    /// Open (or create) the store in `dir` with a page cache of `cache_mb` MiB.
+    /// Open (or create) the store in `dir` with a page cache of `cache_mb` MiB. A store
+    /// that is locked is retried for up to [`LOCK_WAIT`]: sled's background flusher lets
+    /// go of the file lock a moment after the last handle of a closed store is dropped,
+    /// so a store closed just before (a restart, an offline CLI command right after the
+    /// node stopped) opens instead of failing; a store held by a running process still
+    /// fails with [`StoreError::Locked`].
     pub fn open(dir: &Path, cache_mb: u64) -> Result<Self, StoreError> {
+        let started = std::time::Instant::now();
+        loop {
+            match Self::try_open(dir, cache_mb) {
+                Err(StoreError::Locked(_)) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Open (or create) the store without waiting for a lock.
+    pub fn try_open(dir: &Path, cache_mb: u64) -> Result<Self, StoreError> {
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_mb.saturating_mul(1 << 20))

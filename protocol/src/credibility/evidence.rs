@@ -281,37 +281,72 @@ impl EvidenceSet {
         out
     }
 
-    /// The outcome counts of the trust computation: for each (reporter, publisher) pair,
-    /// how many distinct claims of the publisher the reporter confirmed (a confirmation
-    /// of the id, or its own claim of the same thing) and refuted. Reporters never rate
-    /// themselves.
-    pub fn outcomes(&self) -> BTreeMap<(PublicKey, PublicKey), (u64, u64)> {
-        let mut out: BTreeMap<(PublicKey, PublicKey), (u64, u64)> = BTreeMap::new();
-        for (id, target) in &self.targets {
-            if target.claims.is_empty() {
+    /// The groups of claims about one thing: the ids sharing an indicator pattern, or a
+    /// single id. Each group once, in a canonical order.
+    fn groups(&self) -> Vec<BTreeSet<String>> {
+        let mut done: BTreeSet<&str> = BTreeSet::new();
+        let mut out = Vec::new();
+        for id in self.targets.keys() {
+            if done.contains(id.as_str()) {
                 continue;
             }
-            // Corroborating claims of the same thing by other publishers.
-            let mut corroborators: BTreeSet<PublicKey> = BTreeSet::new();
-            for other in self.same_claim(id) {
-                if let Some(t) = self.targets.get(&other) {
-                    corroborators.extend(t.claims.keys().copied());
+            let group = self.same_claim(id);
+            for g in &group {
+                if let Some((k, _)) = self.targets.get_key_value(g) {
+                    done.insert(k.as_str());
                 }
             }
-            for publisher in target.claims.keys() {
-                let confirmers = target
-                    .confirmations
-                    .keys()
-                    .chain(corroborators.iter())
-                    .filter(|r| *r != publisher)
-                    .collect::<BTreeSet<_>>();
-                for r in confirmers {
-                    let e = out.entry((*r, *publisher)).or_default();
-                    e.0 = e.0.saturating_add(1);
+            out.push(group);
+        }
+        out
+    }
+
+    /// The outcome counts of the trust computation: for each ordered pair of nodes
+    /// `(i, x)`, on how many things they agreed and disagreed. For each group of claims
+    /// about one thing ([`EvidenceSet::same_claim`]), the nodes that said it is true
+    /// (its publishers and the reporters that confirmed it) and those that said it is
+    /// false (the refuters) rate each other: two nodes on the same side agree, on
+    /// opposite sides disagree. A confirmation is itself a claim, so a node that confirms
+    /// something later refuted is charged like its publisher; a publisher whose claim is
+    /// confirmed gains. A publisher does not mark down the refuters of its own claim (no
+    /// one is judge in their own cause). A node on both sides of one thing counts on
+    /// neither; nodes never rate themselves.
+    pub fn outcomes(&self) -> BTreeMap<(PublicKey, PublicKey), (u64, u64)> {
+        let mut out: BTreeMap<(PublicKey, PublicKey), (u64, u64)> = BTreeMap::new();
+        for group in self.groups() {
+            let mut yes: BTreeSet<PublicKey> = BTreeSet::new();
+            let mut no: BTreeSet<PublicKey> = BTreeSet::new();
+            let mut publishers: BTreeSet<PublicKey> = BTreeSet::new();
+            for id in &group {
+                if let Some(t) = self.targets.get(id) {
+                    publishers.extend(t.claims.keys().copied());
+                    yes.extend(t.claims.keys().copied());
+                    yes.extend(t.confirmations.keys().copied());
+                    no.extend(t.refutations.keys().copied());
                 }
-                for r in target.refutations.keys().filter(|r| *r != publisher) {
-                    let e = out.entry((*r, *publisher)).or_default();
-                    e.1 = e.1.saturating_add(1);
+            }
+            // Reports about something nobody published are not rated.
+            if publishers.is_empty() {
+                continue;
+            }
+            let both: BTreeSet<PublicKey> = yes.intersection(&no).copied().collect();
+            yes.retain(|k| !both.contains(k));
+            no.retain(|k| !both.contains(k));
+            for (side, other) in [(&yes, &no), (&no, &yes)] {
+                for i in side.iter() {
+                    for x in side.iter().filter(|x| *x != i) {
+                        let e = out.entry((*i, *x)).or_default();
+                        e.0 = e.0.saturating_add(1);
+                    }
+                    // No one is judge in their own cause: a publisher does not mark
+                    // down the refuters of its own claim.
+                    if publishers.contains(i) {
+                        continue;
+                    }
+                    for x in other.iter() {
+                        let e = out.entry((*i, *x)).or_default();
+                        e.1 = e.1.saturating_add(1);
+                    }
                 }
             }
         }
@@ -446,6 +481,14 @@ mod tests {
         assert_eq!(outcomes[&(key(3), key(1))], (1, 0));
         assert_eq!(outcomes[&(key(1), key(3))], (1, 0));
         assert_eq!(outcomes[&(key(4), key(1))], (0, 1));
+        // The refuter and the confirmer disagree, both ways: confirming something later
+        // refuted costs the confirmer too.
+        assert_eq!(outcomes[&(key(4), key(2))], (0, 1));
+        assert_eq!(outcomes[&(key(2), key(4))], (0, 1));
+        // The publishers do not mark down the refuter of their claim.
+        assert!(!outcomes.contains_key(&(key(1), key(4))));
+        assert!(!outcomes.contains_key(&(key(3), key(4))));
+        assert_eq!(outcomes[&(key(2), key(3))], (1, 0));
         assert!(!outcomes.contains_key(&(key(1), key(1))));
         assert_eq!(outcomes, backward.outcomes());
     }

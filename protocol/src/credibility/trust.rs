@@ -3,8 +3,11 @@
 //! gets the same vector.
 //!
 //! **Local trust.** For nodes `i ≠ j`, `s_ij = sat_ij − κ · unsat_ij`, where `sat_ij` is
-//! the number of `j`'s claims that `i` confirmed or corroborated and `unsat_ij` the number
-//! it refuted ([`super::evidence::EvidenceSet::outcomes`]). Anchors add `prior` to
+//! the number of things `i` and `j` agreed on (both claimed or confirmed it, or both
+//! refuted it) and `unsat_ij` the number they disagreed on
+//! ([`super::evidence::EvidenceSet::outcomes`]): `j`'s claims that `i` confirmed raise it,
+//! those `i` refuted lower it, and so do `j`'s confirmations of things `i` refuted — a
+//! confirmation is a claim too, so vouching for false intel costs the voucher. Anchors add `prior` to
 //! `s_aj` for every member `j` they admitted: that is how regulators seed reputation.
 //! `c_ij = max(s_ij, 0) / Σ_k max(s_ik, 0)`; a node that trusts nobody (`Σ = 0`) defers to
 //! the pre-trusted distribution, `c_i = p`.
@@ -14,6 +17,14 @@
 //!
 //! **Iteration.** `t⁽⁰⁾ = p`, `t⁽ᵏ⁺¹⁾ = (1 − α) Cᵀ t⁽ᵏ⁾ + α p`, until
 //! `‖t⁽ᵏ⁺¹⁾ − t⁽ᵏ⁾‖₁ < tolerance` or `max_iterations`. The vector sums to 1.
+//!
+//! **Distrust** (one-step, after Guha, Kumar, Raghavan and Tomkins, WWW 2004). A clique
+//! that receives any trust at all keeps it circulating (EigenTrust amplifies a small
+//! inflow by about `1/α`), and clipping local trust at 0 throws away what honest nodes
+//! know about it. So once `t` has converged, each node `i` also spends its trust on
+//! distrust: `D_ix = max(−s_ix, 0) / Σ_k |s_ik|`, and
+//! `t_x ← max(0, t_x − λ · Σ_i t_i · D_ix)`, renormalised. Nodes that trusted nodes keep
+//! disagreeing with lose their trust, whatever their friends say of them.
 //!
 //! **Equivocating publishers** (a verified equivocation proof is held) have trust 0: no
 //! one's trust flows to them, their own ratings are ignored (their row is `p`), and
@@ -39,6 +50,8 @@ pub struct TrustParams {
     pub refutation_weight: f64,
     /// Local trust an anchor gives each member it admitted.
     pub admission_prior: f64,
+    /// Weight of one-step distrust, `λ` (0: plain EigenTrust).
+    pub distrust_weight: f64,
     /// Convergence tolerance on the L1 change.
     pub tolerance: f64,
     /// Iteration cap.
@@ -51,6 +64,7 @@ impl Default for TrustParams {
             alpha: 0.15,
             refutation_weight: 3.0,
             admission_prior: 1.0,
+            distrust_weight: 1.0,
             tolerance: 1e-10,
             max_iterations: 1000,
         }
@@ -201,6 +215,25 @@ pub fn compute(graph: &Graph, params: &TrustParams) -> TrustVector {
         t = next;
         iterations = iterations.saturating_add(1);
     }
+    // One-step distrust from the converged trust.
+    if params.distrust_weight > 0.0 {
+        let mut distrust = vec![0.0; n];
+        for (i, row) in rows.iter().enumerate() {
+            let ti = t.get(i).copied().unwrap_or(0.0);
+            let mass: f64 = row.values().map(|s| s.abs()).sum();
+            if ti <= 0.0 || mass <= 0.0 {
+                continue;
+            }
+            for (x, s) in row.iter().filter(|(_, s)| **s < 0.0) {
+                if let Some(d) = distrust.get_mut(*x) {
+                    *d += ti * (-s) / mass;
+                }
+            }
+        }
+        for (x, d) in t.iter_mut().zip(&distrust) {
+            *x = (*x - params.distrust_weight * d).max(0.0);
+        }
+    }
     // Equivocators: forced to zero, the rest renormalised.
     for k in &graph.equivocating {
         if let Some(x) = index.get(k).and_then(|&i| t.get_mut(i)) {
@@ -316,6 +349,50 @@ mod tests {
             assert_eq!(t.get(&key(s)), 0.0, "sybil {s}");
         }
         assert!(t.get(&key(1)) > 0.4);
+    }
+
+    /// A Sybil pair that an honest member agreed with once (against ten agreements with
+    /// the other honest member) gets a trickle of trust and amplifies it between
+    /// themselves; the other honest member, who keeps disagreeing with them, cancels it.
+    #[test]
+    fn distrust_cancels_what_a_clique_amplified() {
+        let mut outcomes = BTreeMap::from([
+            ((key(1), key(2)), (10, 0)),
+            ((key(1), key(10)), (1, 0)),
+            ((key(10), key(11)), (20, 0)),
+            ((key(11), key(10)), (20, 0)),
+            ((key(2), key(10)), (0, 4)),
+            ((key(2), key(11)), (0, 4)),
+        ]);
+        let g = Graph {
+            anchors: BTreeSet::from([key(0)]),
+            admitted: BTreeMap::from([
+                (key(1), BTreeSet::from([key(0)])),
+                (key(2), BTreeSet::from([key(0)])),
+            ]),
+            outcomes: outcomes.clone(),
+            ..Graph::default()
+        };
+        let plain = compute(
+            &g,
+            &TrustParams {
+                distrust_weight: 0.0,
+                ..TrustParams::default()
+            },
+        );
+        let sybils = plain.get(&key(10)) + plain.get(&key(11));
+        // Member 1 passes on 1/11 of its trust; the pair keeps most of what it gets.
+        assert!(sybils > 0.02, "the clique amplified its trickle: {plain:?}");
+        let with = compute(&g, &TrustParams::default());
+        assert_eq!(with.get(&key(10)), 0.0, "{with:?}");
+        assert_eq!(with.get(&key(11)), 0.0);
+        assert!(with.get(&key(1)) > 0.0 && with.get(&key(2)) > 0.0);
+        assert!(close(with.trust.values().sum::<f64>(), 1.0));
+        // Without the honest member's disagreements the Sybils keep their share.
+        outcomes.remove(&(key(2), key(10)));
+        outcomes.remove(&(key(2), key(11)));
+        let g2 = Graph { outcomes, ..g };
+        assert!(compute(&g2, &TrustParams::default()).get(&key(10)) > 0.0);
     }
 
     #[test]
