@@ -170,6 +170,18 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         }
     })
     .await??;
+    let indexed = tokio::task::spawn_blocking({
+        let store = store.clone();
+        let max = cfg.envelope.max_bytes;
+        move || store.ensure_collection_index(max)
+    })
+    .await??;
+    if indexed > 0 {
+        tracing::info!(
+            objects = indexed,
+            "indexed received intel for the TAXII collections"
+        );
+    }
     let verifier = ledger.verifier()?;
     tracing::info!(
         origin = ledger.origin(),
@@ -230,6 +242,8 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     let state = Arc::new(AppState {
         witness_policy,
         credibility: credibility.clone(),
+        max_body_bytes: cfg.api.max_body_bytes,
+        taxii: crate::taxii::TaxiiState::default(),
         reader: LedgerReader::new(store.clone(), verifier),
         store: store.clone(),
         publisher: Publisher {

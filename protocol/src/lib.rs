@@ -29,6 +29,7 @@ pub mod dp;
 pub mod envelope;
 pub mod jcs;
 mod json;
+pub mod misp;
 pub mod provenance;
 pub mod stix;
 pub mod sync;

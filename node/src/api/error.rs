@@ -16,6 +16,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Its status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Its message.
+    pub fn message(&self) -> &str {
+        &self.error
+    }
+
     /// An error with a status, a short message and structured detail.
     pub fn new(status: StatusCode, error: impl Into<String>, detail: Value) -> Self {
         Self {

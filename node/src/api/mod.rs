@@ -8,6 +8,7 @@ pub mod budget;
 pub mod community;
 pub mod credibility;
 pub mod error;
+pub mod export;
 pub mod intel;
 pub mod ledger;
 pub mod logs;
@@ -63,11 +64,18 @@ pub struct AppState {
     pub witness_policy: Option<shoal_crypto::cosignature::WitnessPolicy>,
     /// Credibility scores and reputation.
     pub credibility: Arc<crate::credibility::Credibility>,
+    /// Largest request body (`api.max_body_bytes`).
+    pub max_body_bytes: usize,
+    /// The TAXII server's state.
+    pub taxii: crate::taxii::TaxiiState,
 }
 
 /// Build the API router.
 pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize) -> Router {
-    Router::new()
+    let taxii = crate::taxii::router(state.clone())
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(max_concurrent));
+    let api = Router::new()
         .route("/api/v1/publish", post(publish::publish))
         .route("/api/v1/budget", get(budget::budget))
         .route("/api/v1/ledger/status", get(ledger::status))
@@ -95,6 +103,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
             get(credibility::credibility),
         )
         .route("/api/v1/reputation", get(credibility::reputation))
+        .route("/api/v1/export", get(export::export))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))
         .route("/api/v1/peers/{peer_id}/unblock", post(block::unblock))
@@ -106,11 +115,12 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         }))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower::limit::ConcurrencyLimitLayer::new(max_concurrent))
-        .with_state(state)
+        .with_state(state);
+    taxii.merge(api)
 }
 
 /// Constant-time comparison of two byte strings.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

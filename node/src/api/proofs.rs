@@ -109,18 +109,15 @@ pub async fn stix(
             publisher: key,
             ledger_index: index,
             entry: entry.clone(),
-            tlog_proof: proof.to_text(),
+            tlog_proof: Some(proof.to_text()),
             witnessed,
             equivocating,
             credibility,
         },
     )
     .map_err(|e| ApiError::internal(e.to_string()))?;
-    // A bundle id that is the same for the same entry: a v5 UUID of its leaf hash.
-    let bundle_id = uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_OID,
-        &shoal_crypto::hash::leaf_hash(&entry),
-    );
+    // A bundle id that is the same for the same entry (UUIDv4-shaped, as STIX asks).
+    let bundle_id = crate::export::v4_from(&hex::encode(shoal_crypto::hash::leaf_hash(&entry)));
     let bundle = json!({
         "type": "bundle",
         "id": format!("bundle--{bundle_id}"),

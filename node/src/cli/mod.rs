@@ -5,7 +5,9 @@ mod admission;
 mod budget;
 mod demo;
 mod explain;
+mod export;
 mod id;
+mod import;
 mod init;
 mod ledger;
 mod misbehaviour;
@@ -126,6 +128,11 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import intel from other tools and publish it through the normal pipeline.
+    Import {
+        #[command(subcommand)]
+        kind: ImportKind,
+    },
     /// Show the privacy budget: ε spent and remaining this epoch and over the node's
     /// lifetime, and when it renews.
     Budget {
@@ -242,6 +249,32 @@ pub enum Command {
         /// Print JSON `{"count", "items", "next"}` (as GET /api/v1/intel) instead of lines.
         #[arg(long)]
         json: bool,
+    },
+    /// Export what this node received, to stdout: a STIX 2.1 bundle (each object with its
+    /// provenance and credibility in Shoal's extension, `confidence` set), CSV, or plain
+    /// indicator values one per line for firewalls and blocklists.
+    ///
+    /// Asks the running node, or reads the store when the node is stopped.
+    ///
+    /// Examples:
+    ///   shoal export --data-dir n1 --format stix --min-credibility 0.6 > bundle.json
+    ///   shoal export --data-dir n1 --format txt --since 2026-11-01 > blocklist.txt
+    #[command(verbatim_doc_comment)]
+    Export {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// stix, csv or txt.
+        #[arg(long, default_value = "stix", value_name = "FORMAT")]
+        format: String,
+        /// Only items whose credibility is at least X (0 to 1).
+        #[arg(long, value_name = "X")]
+        min_credibility: Option<f64>,
+        /// Only items published at or after TIME (unix seconds, RFC 3339 or a date).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only items shared in this community.
+        #[arg(long, value_name = "NAME")]
+        community: Option<String>,
     },
     /// Explain an item's credibility: its score (also as STIX confidence and Admiralty
     /// code) and each input's part — the publisher's trust and declared confidence,
@@ -364,6 +397,36 @@ pub enum LedgerAction {
         /// The publisher: peer id or hex public key.
         #[arg(long)]
         publisher: String,
+    },
+}
+
+/// What `shoal import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportKind {
+    /// A MISP event (JSON, as MISP exports it or PyMISP writes it): attributes become
+    /// STIX 2.1 indicators (to_ids) or observables, sightings become sightings, TLP tags
+    /// markings, the event a report; then everything is published through the running
+    /// node. Attributes that do not convert are listed (uuid, type, reason) on stderr.
+    Misp {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// The MISP event JSON file.
+        file: PathBuf,
+        /// Community to publish to (default: `publish.community`).
+        #[arg(long)]
+        community: Option<String>,
+        /// TLP for objects without a TLP tag (default: `publish.default_tlp`).
+        #[arg(long)]
+        tlp: Option<String>,
+        /// Print the node's JSON answer instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// Show what would be published, without publishing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only convert: write the STIX bundle to FILE, publish nothing.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -532,6 +595,51 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 min_credibility,
             };
             query::run(&dir.data_dir, args, json).await
+        }
+        Command::Import {
+            kind:
+                ImportKind::Misp {
+                    dir,
+                    file,
+                    community,
+                    tlp,
+                    json,
+                    dry_run,
+                    out,
+                },
+        } => {
+            import::misp(
+                &dir.data_dir,
+                import::MispArgs {
+                    file,
+                    community,
+                    tlp,
+                    json,
+                    dry_run,
+                    out,
+                },
+            )
+            .await
+        }
+        Command::Export {
+            dir,
+            format,
+            min_credibility,
+            since,
+            community,
+        } => {
+            let mut p = std::collections::HashMap::new();
+            p.insert("format".to_string(), format);
+            if let Some(c) = min_credibility {
+                p.insert("min_credibility".to_string(), c.to_string());
+            }
+            if let Some(s) = since {
+                p.insert("since".to_string(), s);
+            }
+            if let Some(c) = community {
+                p.insert("community".to_string(), c);
+            }
+            export::run(&dir.data_dir, p).await
         }
         Command::Explain { dir, item_id, json } => {
             explain::run(&dir.data_dir, &item_id, json).await

@@ -44,7 +44,6 @@ pub(super) async fn run(
     as_json: bool,
     dry_run: bool,
 ) -> anyhow::Result<ExitCode> {
-    let dir = DataDir::open(root)?;
     let body = if file == "-" {
         let mut b = Vec::new();
         std::io::stdin()
@@ -54,6 +53,19 @@ pub(super) async fn run(
     } else {
         std::fs::read(file).with_context(|| format!("reading {file}"))?
     };
+    send(root, body, community, tlp, as_json, dry_run).await
+}
+
+/// Publish `body` (STIX JSON) through the running node and print one line per object.
+pub(super) async fn send(
+    root: &Path,
+    body: Vec<u8>,
+    community: Option<String>,
+    tlp: Option<String>,
+    as_json: bool,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let dir = DataDir::open(root)?;
     let client = ApiClient::for_datadir(&dir)?;
     let path = format!("/api/v1/publish{}", query(community, tlp, dry_run));
     let (status, answer) = match client.post(&path, body).await? {

@@ -131,8 +131,14 @@ fn stix(
             Ok(x) => x,
             Err(e) => return fail(&format!("object {id}"), e),
         };
+        let Some(proof_text) = extracted.provenance.tlog_proof.as_deref() else {
+            return fail(
+                &format!("object {id}"),
+                "it carries no tlog-proof (the exporting node had not verified it against a checkpoint yet)",
+            );
+        };
         let code = check(
-            &extracted.provenance.tlog_proof,
+            proof_text,
             &extracted.provenance.entry,
             log_key,
             policy,

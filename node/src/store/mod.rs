@@ -9,6 +9,7 @@
 //! - `c` ‖ be64(size) → the signed checkpoint note for that size
 //! - `m:size` → be64 committed size; `m:checkpoint` → be64 size of the latest checkpoint
 
+pub mod collection;
 pub mod replicas;
 pub mod tiles;
 

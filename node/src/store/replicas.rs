@@ -16,6 +16,7 @@
 //!   (`protocol::witness::encode_witnessed`)
 //! - `x` ‖ proof id → an equivocation proof (binary form); `q` ‖ publisher → the id of
 //!   the first proof against that publisher (the publisher is equivocating)
+//! - `T`, `I`, `M`: the collection index (`store::collection`)
 
 use shoal_crypto::keys::PublicKey;
 use shoal_crypto::Hash;
@@ -170,11 +171,22 @@ pub struct ReplicaBatch {
 }
 
 impl ReplicaBatch {
-    /// Store a leaf.
+    /// Store a leaf (a full one is also indexed for the TAXII collections, in the same
+    /// batch: see `store::collection`).
     pub fn leaf(&mut self, publisher: &PublicKey, index: u64, held: &Held) {
         self.batch
             .insert(&leaf_key(publisher, index)[..], held.encode());
         self.len += 1;
+        if let Held::Full { received_ms, bytes } = held {
+            // Already accepted under the configured envelope limit.
+            if let Some(e) =
+                super::collection::Entry::of(publisher, index, *received_ms, bytes, usize::MAX >> 1)
+            {
+                for (k, v) in e.records() {
+                    self.batch.insert(k, v);
+                }
+            }
+        }
     }
     /// Forget a leaf (an unverified hash that failed the checkpoint check).
     pub fn remove_leaf(&mut self, publisher: &PublicKey, index: u64) {

@@ -14,16 +14,17 @@
 //! | `ledger_index` | the object's position in the publisher's ledger |
 //! | `leaf_hash` | RFC 9162 leaf hash of the entry, hex |
 //! | `entry` | the signed envelope (the ledger entry), standard base64 |
-//! | `tlog_proof` | `c2sp.org/tlog-proof@v1` text: index, inclusion path, checkpoint with its cosignatures |
+//! | `tlog_proof` | `c2sp.org/tlog-proof@v1` text: index, inclusion path, checkpoint with its cosignatures (absent while the exporter has not verified the entry against a checkpoint yet) |
 //! | `witnessed` | the exporter's view: the checkpoint meets its witness policy |
 //! | `equivocating` | the exporter holds a verified equivocation proof against the publisher |
 //! | `credibility` | the exporter's credibility score in `[0, 1]` (optional) |
 //! | `admiralty` | the exporter's Admiralty code, e.g. `B2` (with `credibility`) |
 //! | `declared_confidence` | the `confidence` the publisher signed, when the export replaced it |
 //!
-//! With a credibility, the exported object's top-level `confidence` is the exporter's
-//! (`round(100 × credibility)`) and the publisher's own value moves to
-//! `declared_confidence`; [`extract`] puts it back before comparing with the signed
+//! With a credibility, an exported SDO's or SRO's top-level `confidence` is the
+//! exporter's (`round(100 × credibility)`) and the publisher's own value moves to
+//! `declared_confidence` (observables have no `confidence` property: theirs stays in the
+//! extension); [`extract`] puts it back before comparing with the signed
 //! object.
 //!
 //! [`attach`] adds it to the object an envelope carries; [`extract`] takes it back off and
@@ -61,8 +62,8 @@ pub struct Provenance {
     pub ledger_index: u64,
     /// The signed envelope bytes.
     pub entry: Vec<u8>,
-    /// `c2sp.org/tlog-proof@v1` text.
-    pub tlog_proof: String,
+    /// `c2sp.org/tlog-proof@v1` text (`None`: not verified against a checkpoint yet).
+    pub tlog_proof: Option<String>,
     /// The exporter's witness view.
     pub witnessed: bool,
     /// The exporter holds an equivocation proof against the publisher.
@@ -140,14 +141,27 @@ pub fn attach(envelope: &Envelope, p: &Provenance) -> Result<Value, ExtensionErr
         "equivocating": p.equivocating,
     });
     let mut ext = ext;
+    if p.tlog_proof.is_none() {
+        if let Some(m) = ext.as_object_mut() {
+            m.remove("tlog_proof");
+        }
+    }
     if let (Some((score, code)), Some(ext_map)) = (&p.credibility, ext.as_object_mut()) {
         let score = score.clamp(0.0, 1.0);
         ext_map.insert("credibility".into(), json!(score));
         ext_map.insert("admiralty".into(), json!(code));
-        if let Some(declared) = map.get("confidence").cloned() {
-            ext_map.insert("declared_confidence".into(), declared);
+        // `confidence` is a common property of SDOs and SROs only; an observable keeps
+        // the score in the extension.
+        let object_type = map.get("type").and_then(Value::as_str).unwrap_or_default();
+        if matches!(
+            crate::stix::category(object_type),
+            crate::stix::Category::Domain | crate::stix::Category::Relationship
+        ) {
+            if let Some(declared) = map.get("confidence").cloned() {
+                ext_map.insert("declared_confidence".into(), declared);
+            }
+            map.insert("confidence".into(), json!((score * 100.0).round() as u64));
         }
-        map.insert("confidence".into(), json!((score * 100.0).round() as u64));
     }
     let extensions = map
         .entry("extensions")
@@ -217,7 +231,14 @@ pub fn extract(object: &Value, max_envelope_bytes: usize) -> Result<Extracted, E
         credibility,
         publisher,
         ledger_index,
-        tlog_proof: text("tlog_proof")?.to_owned(),
+        tlog_proof: match ext.get("tlog_proof") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_str()
+                    .ok_or(ExtensionError::Property("tlog_proof"))?
+                    .to_owned(),
+            ),
+        },
         witnessed: flag("witnessed")?,
         equivocating: flag("equivocating")?,
         entry,
@@ -243,7 +264,12 @@ pub fn extract(object: &Value, max_envelope_bytes: usize) -> Result<Extracted, E
     // The object without our extension must be, byte for byte in canonical form, the one
     // the publisher signed.
     let mut bare = map.clone();
-    if provenance.credibility.is_some() {
+    let object_type = map.get("type").and_then(Value::as_str).unwrap_or_default();
+    let scored_top_level = matches!(
+        crate::stix::category(object_type),
+        crate::stix::Category::Domain | crate::stix::Category::Relationship
+    );
+    if provenance.credibility.is_some() && scored_top_level {
         bare.remove("confidence");
         if let Some(declared) = ext.get("declared_confidence") {
             bare.insert("confidence".into(), declared.clone());
@@ -301,7 +327,7 @@ mod tests {
             publisher: key.public(),
             ledger_index: 3,
             entry: env.encode().unwrap(),
-            tlog_proof: "c2sp.org/tlog-proof@v1\n...".into(),
+            tlog_proof: Some("c2sp.org/tlog-proof@v1\n...".into()),
             witnessed: true,
             equivocating: false,
             credibility: None,

@@ -81,6 +81,26 @@ impl Timestamp {
         self.unix_seconds
     }
 
+    /// Milliseconds since the Unix epoch (digits beyond the millisecond are dropped).
+    pub fn unix_millis(&self) -> i64 {
+        let mut ms = 0i64;
+        for (i, c) in self
+            .fraction
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .enumerate()
+        {
+            let d = i64::from(c.saturating_sub(b'0'));
+            ms = ms.saturating_add(d.saturating_mul(match i {
+                0 => 100,
+                1 => 10,
+                _ => 1,
+            }));
+        }
+        self.unix_seconds.saturating_mul(1000).saturating_add(ms)
+    }
+
     /// The text as parsed.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -179,6 +199,15 @@ mod tests {
         assert_eq!(ts("2016-04-06T20:03:48.000Z").precision(), 3);
         assert_eq!(ts("2000-02-29T23:59:60Z").unix_seconds(), 951_868_800);
         assert_eq!(ts("0001-01-01T00:00:00Z").unix_seconds(), -62_135_596_800);
+        assert_eq!(
+            ts("2016-04-06T20:03:48.5Z").unix_millis(),
+            1_459_973_028_500
+        );
+        assert_eq!(
+            ts("2016-04-06T20:03:48.123456Z").unix_millis(),
+            1_459_973_028_123
+        );
+        assert_eq!(ts("2016-04-06T20:03:48Z").unix_millis(), 1_459_973_028_000);
     }
 
     #[test]
