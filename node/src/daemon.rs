@@ -239,11 +239,28 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         (net::NetHandle::disabled(), None)
     };
     let witness_policy = witnessing(&cfg, &key)?.policy;
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    metrics.checkpoint_advanced(crate::net::now_ms());
+    tokio::spawn({
+        let metrics = metrics.clone();
+        let mut state = ledger_state.clone();
+        async move {
+            let mut last = state.borrow().checkpoint;
+            while state.changed().await.is_ok() {
+                let now = state.borrow().checkpoint;
+                if now != last {
+                    last = now;
+                    metrics.checkpoint_advanced(crate::net::now_ms());
+                }
+            }
+        }
+    });
     let state = Arc::new(AppState {
         witness_policy,
         credibility: credibility.clone(),
         max_body_bytes: cfg.api.max_body_bytes,
         taxii: crate::taxii::TaxiiState::default(),
+        metrics: metrics.clone(),
         reader: LedgerReader::new(store.clone(), verifier),
         store: store.clone(),
         publisher: Publisher {

@@ -14,6 +14,7 @@ pub mod export;
 pub mod intel;
 pub mod ledger;
 pub mod localnet;
+pub mod metrics;
 pub mod net;
 pub mod privacy;
 pub mod provenance;

@@ -60,6 +60,10 @@ pub struct ObjectOutcome {
     /// Why the object was rejected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The class of the rejection: `invalid`, `tlp`, `desensitization`, `privacy`,
+    /// `leak`, `encoding` or `ledger` (for counting; `error` says exactly what).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 /// Result of a publish call.
@@ -121,12 +125,19 @@ fn outcome(position: usize, id: Option<String>, status: &'static str) -> ObjectO
         tlp: None,
         epsilon: None,
         error: None,
+        reason: None,
     }
 }
 
-fn rejected(position: usize, id: Option<String>, error: String) -> ObjectOutcome {
+fn rejected(
+    position: usize,
+    id: Option<String>,
+    reason: &'static str,
+    error: String,
+) -> ObjectOutcome {
     ObjectOutcome {
         error: Some(error),
+        reason: Some(reason),
         ..outcome(position, id, "rejected")
     }
 }
@@ -163,7 +174,7 @@ impl Publisher {
                 Err(e) => {
                     set(
                         &mut outcomes,
-                        rejected(position, e.id.clone(), e.to_string()),
+                        rejected(position, e.id.clone(), "invalid", e.to_string()),
                     );
                     continue;
                 }
@@ -173,7 +184,10 @@ impl Publisher {
                 Ok(Some(t)) => t,
                 Ok(None) => opts.default_tlp,
                 Err(e) => {
-                    set(&mut outcomes, rejected(position, Some(id), e.to_string()));
+                    set(
+                        &mut outcomes,
+                        rejected(position, Some(id), "tlp", e.to_string()),
+                    );
                     continue;
                 }
             };
@@ -183,6 +197,7 @@ impl Publisher {
                     rejected(
                         position,
                         Some(id),
+                        "tlp",
                         format!(
                             "{} intel is never shared; keep it out of the network",
                             effective.label()
@@ -194,7 +209,10 @@ impl Publisher {
             let canonical = match obj.canonical_bytes() {
                 Ok(b) => b,
                 Err(e) => {
-                    set(&mut outcomes, rejected(position, Some(id), e.to_string()));
+                    set(
+                        &mut outcomes,
+                        rejected(position, Some(id), "encoding", e.to_string()),
+                    );
                     continue;
                 }
             };
@@ -249,6 +267,7 @@ impl Publisher {
                     rejected(
                         p.position,
                         Some(p.id.clone()),
+                        "desensitization",
                         format!("dropped by desensitization: {}", dropped.reason),
                     ),
                 ),
@@ -274,7 +293,7 @@ impl Publisher {
                 Err(e) => {
                     set(
                         &mut outcomes,
-                        rejected(p.position, Some(p.id.clone()), e.to_string()),
+                        rejected(p.position, Some(p.id.clone()), "privacy", e.to_string()),
                     );
                     continue;
                 }
@@ -282,7 +301,7 @@ impl Publisher {
             if let Err(leak) = leak_check(&rel.object, &privacy.policy) {
                 set(
                     &mut outcomes,
-                    rejected(p.position, Some(p.id.clone()), leak.to_string()),
+                    rejected(p.position, Some(p.id.clone()), "leak", leak.to_string()),
                 );
                 continue;
             }
@@ -297,7 +316,10 @@ impl Publisher {
             let (canonical, extension) = match prepared {
                 Ok(v) => v,
                 Err(e) => {
-                    set(&mut outcomes, rejected(p.position, Some(p.id.clone()), e));
+                    set(
+                        &mut outcomes,
+                        rejected(p.position, Some(p.id.clone()), "encoding", e),
+                    );
                     continue;
                 }
             };
@@ -340,6 +362,7 @@ impl Publisher {
                     ItemResult::Rejected(reason) => ObjectOutcome {
                         status: "rejected",
                         error: Some(reason),
+                        reason: Some("ledger"),
                         ..base
                     },
                 };

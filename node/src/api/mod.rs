@@ -23,7 +23,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use shoal_crypto::PublicKey;
@@ -68,6 +68,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The TAXII server's state.
     pub taxii: crate::taxii::TaxiiState,
+    /// Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Build the API router.
@@ -104,6 +106,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         )
         .route("/api/v1/reputation", get(credibility::reputation))
         .route("/api/v1/export", get(export::export))
+        .route("/metrics", get(metrics))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))
         .route("/api/v1/peers/{peer_id}/unblock", post(block::unblock))
@@ -117,6 +120,35 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .layer(tower::limit::ConcurrencyLimitLayer::new(max_concurrent))
         .with_state(state);
     taxii.merge(api)
+}
+
+/// `GET /metrics` (Prometheus text format; `crate::metrics`).
+async fn metrics(State(st): State<Arc<AppState>>) -> Response {
+    let budget = st
+        .publisher
+        .privacy
+        .accountant
+        .status(crate::daemon::unix_now())
+        .await
+        .ok()
+        .map(|s| (s.epoch_remaining, s.lifetime_remaining));
+    let summary = st.credibility.summary();
+    let snapshot = crate::metrics::Snapshot {
+        net: st.net.status(),
+        ledger: *st.ledger_state.borrow(),
+        budget,
+        credibility: (summary.evidence, summary.nodes),
+        now_ms: crate::net::now_ms(),
+    };
+    let text = st.metrics.render(&snapshot);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// Constant-time comparison of two byte strings.

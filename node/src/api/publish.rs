@@ -66,8 +66,10 @@ pub async fn publish(
         now_unix,
         dry_run,
     };
+    let started = std::time::Instant::now();
     match st.publisher.publish(&body, &opts).await {
         Ok(report) => {
+            st.metrics.observe_publish(&report, started.elapsed());
             let status = if report.appended + report.duplicates == 0 && report.rejected > 0 {
                 StatusCode::UNPROCESSABLE_ENTITY
             } else {

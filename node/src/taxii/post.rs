@@ -92,12 +92,16 @@ pub async fn add(st: &AppState, body: &[u8]) -> Result<Value, TaxiiError> {
         now_unix: crate::daemon::unix_now(),
         dry_run: false,
     };
+    let started = std::time::Instant::now();
     let report = match st
         .publisher
         .publish(bundle.to_string().as_bytes(), &opts)
         .await
     {
-        Ok(r) => r,
+        Ok(r) => {
+            st.metrics.observe_publish(&r, started.elapsed());
+            r
+        }
         Err(PublishError::Input(e)) => return Err(unprocessable(e.to_string())),
         Err(e) => return Err(TaxiiError::internal(e)),
     };

@@ -65,15 +65,24 @@ impl Daemon {
 
     /// Start `shoal node` on `dir` with extra arguments.
     pub fn start_with(dir: &Path, extra: &[&str]) -> Daemon {
+        let log = std::env::var("SHOAL_TEST_LOG").unwrap_or_else(|_| "warn".into());
+        Self::spawn(dir, extra, &log, Stdio::inherit())
+    }
+
+    /// Start `shoal node` on `dir` with `extra` arguments, logging at `level` into `log`.
+    #[allow(dead_code)]
+    pub fn start_logged(dir: &Path, extra: &[&str], level: &str, log: &Path) -> Daemon {
+        let file = std::fs::File::create(log).expect("log file");
+        Self::spawn(dir, extra, level, Stdio::from(file))
+    }
+
+    fn spawn(dir: &Path, extra: &[&str], level: &str, stderr: Stdio) -> Daemon {
         let mut child = Command::new(SHOAL)
             .args(["node", "--data-dir", dir.to_str().unwrap()])
             .args(extra)
-            .env(
-                "RUST_LOG",
-                std::env::var("SHOAL_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn shoal node");
         let stdout = child.stdout.take().expect("stdout");
