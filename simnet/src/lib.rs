@@ -11,5 +11,6 @@ pub mod clock;
 pub mod credibility_sim;
 pub mod ledger_sim;
 pub mod metrics;
+pub mod network;
 pub mod report;
 pub mod scenario;
