@@ -60,6 +60,11 @@ impl PartialOrd for Ev {
 
 const NONE: u32 = u32::MAX;
 
+/// A uniform in (0, 1) from a 64-bit hash.
+fn unit(h: u64) -> f64 {
+    ((h >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
 /// How a node got a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -89,6 +94,8 @@ pub struct Spread {
 /// The message engine (reusable buffers).
 pub struct Engine {
     first: Vec<f64>,
+    /// Best arrival known per node and version (two versions at most).
+    best: Vec<[f64; 2]>,
     color: Vec<u8>,
     touched: Vec<u32>,
     heap: BinaryHeap<Ev>,
@@ -100,6 +107,8 @@ pub struct Engine {
     sync_s: f64,
     lazy_degree: usize,
     duration_s: f64,
+    /// Bytes each node sent, per simulated second (its uplink load).
+    uplink: Vec<Vec<u64>>,
 }
 
 impl Engine {
@@ -107,6 +116,7 @@ impl Engine {
     pub fn new(s: &NetScenario, n: usize) -> Self {
         Self {
             first: vec![f64::INFINITY; n],
+            best: vec![[f64::INFINITY; 2]; n],
             color: vec![0; n],
             touched: Vec::new(),
             heap: BinaryHeap::new(),
@@ -118,15 +128,25 @@ impl Engine {
             sync_s: s.topology.sync_interval_ms / 1000.0,
             lazy_degree: s.topology.lazy_degree,
             duration_s: s.duration_s,
+            uplink: vec![Vec::new(); n],
         }
     }
 
-    fn jitter(&self, rng: &mut ChaCha20Rng) -> f64 {
-        if self.jitter_s <= 0.0 {
+    /// Add `bytes` to node `i`'s uplink in the second of `t`; returns the load (the
+    /// share of the uplink's capacity used in that second).
+    fn uplink_load(&mut self, i: usize, t: f64, bytes: f64) -> f64 {
+        let sec = t.max(0.0) as usize;
+        let Some(v) = self.uplink.get_mut(i) else {
             return 0.0;
+        };
+        if v.len() <= sec {
+            v.resize(sec + 1, 0);
         }
-        let u: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
-        -self.jitter_s * u.ln()
+        let Some(slot) = v.get_mut(sec) else {
+            return 0.0;
+        };
+        *slot = slot.saturating_add(bytes as u64);
+        *slot as f64 * 8.0 / self.bandwidth_bps
     }
 
     fn lost(&self, rng: &mut ChaCha20Rng) -> bool {
@@ -134,9 +154,13 @@ impl Engine {
     }
 
     /// Spread a message of `bytes` on `topic` from `sources` (node, time, color).
+    ///
+    /// Dijkstra with a tentative arrival per node and version: a copy that would arrive
+    /// after one already on its way is counted (a duplicate, its bytes) but never
+    /// queued, so the queue holds about one event per node.
     pub fn spread(
         &mut self,
-        w: &mut World,
+        w: &World,
         topic: Topic,
         sources: &[(u32, f64, u8)],
         bytes: usize,
@@ -144,11 +168,14 @@ impl Engine {
     ) -> Spread {
         let mut out = Spread::default();
         let publishers: Vec<u32> = sources.iter().map(|s| s.0).collect();
+        let salt: u64 = rng.random();
+        let mut draws = 0u64;
         for &(node, t, color) in sources {
             // Identities no anchor admitted are refused at the first hop.
             if matches!(w.role.get(node as usize), Some(Role::Sybil)) {
                 continue;
             }
+            self.offer(node, t, color);
             self.heap.push(Ev {
                 t,
                 node,
@@ -157,19 +184,18 @@ impl Engine {
             });
         }
         let tx = bytes as f64 * 8.0 / self.bandwidth_bps;
+        let mut sends = 0u64;
         while let Some(ev) = self.heap.pop() {
             out.events += 1;
             let v = ev.node as usize;
-            if ev.from != NONE {
-                out.bytes += bytes as u64;
+            // A stale entry: a better copy of this version is already on its way.
+            if self.tentative(v, ev.color) < ev.t {
+                continue;
             }
             let Some(&first) = self.first.get(v) else {
                 continue;
             };
             if first.is_finite() {
-                if ev.from != NONE {
-                    out.duplicates += 1;
-                }
                 if self.color.get(v) != Some(&ev.color) && out.conflict.is_none() {
                     out.conflict = Some((ev.t, ev.node));
                 }
@@ -181,26 +207,22 @@ impl Engine {
             if let Some(c) = self.color.get_mut(v) {
                 *c = ev.color;
             }
-            self.touched.push(ev.node);
             out.arrivals.push((ev.node, ev.t, ev.color, Via::Push));
             let role = w.role.get(v).copied().unwrap_or(Role::Honest);
             let own = publishers.contains(&ev.node);
             if !(role.forwards() || own) || !w.online(v, ev.t) || !w.usable(v, ev.t) {
                 continue;
             }
-            let peers: Vec<u32> = w
-                .mesh
-                .get(topic)
-                .and_then(|m| m.get(v))
-                .cloned()
-                .unwrap_or_default();
+            let Some(peers) = w.mesh.get(topic).and_then(|m| m.get(v)) else {
+                continue;
+            };
             // The uplink: this message's copies go out one after another, after a
             // queueing delay from the node's load in this second (M/D/1 mean wait).
             let fanout = peers.len().saturating_sub(1) as f64;
-            let rho = w.uplink_load(v, ev.t, bytes as f64 * fanout, self.bandwidth_bps);
+            let rho = self.uplink_load(v, ev.t, bytes as f64 * fanout);
             let wait = tx * rho / (2.0 * (1.0 - rho.min(0.99)));
             let mut send_at = ev.t + self.proc_s + wait;
-            for p in peers {
+            for &(p, latency) in peers {
                 if p == ev.from {
                     continue;
                 }
@@ -209,29 +231,80 @@ impl Engine {
                     continue;
                 }
                 send_at += tx;
-                if self.lost(rng) {
+                draws += 1;
+                let h = super::world::mix(salt ^ draws);
+                if self.loss > 0.0 && unit(h) < self.loss {
                     continue;
                 }
-                let arrive = send_at + w.link_latency(v, pu) + self.jitter(rng);
+                let jitter = if self.jitter_s > 0.0 {
+                    -self.jitter_s * unit(super::world::mix(h)).ln()
+                } else {
+                    0.0
+                };
+                let arrive = send_at + f64::from(latency) + jitter;
                 if !w.online(pu, arrive) {
                     continue;
                 }
-                self.heap.push(Ev {
-                    t: arrive,
-                    node: p,
-                    from: ev.node,
-                    color: ev.color,
-                });
+                sends += 1;
+                if self.offer(p, arrive, ev.color) {
+                    self.heap.push(Ev {
+                        t: arrive,
+                        node: p,
+                        from: ev.node,
+                        color: ev.color,
+                    });
+                }
             }
         }
+        // Every copy sent reached its receiver: all but the first per node are duplicates.
+        let firsts = out
+            .arrivals
+            .iter()
+            .filter(|a| !publishers.contains(&a.0))
+            .count() as u64;
+        out.duplicates = sends.saturating_sub(firsts);
+        out.bytes = sends.saturating_mul(bytes as u64);
         self.recover(w, topic, bytes, rng, &mut out);
         for &i in &self.touched {
-            if let Some(f) = self.first.get_mut(i as usize) {
+            let i = i as usize;
+            if let Some(f) = self.first.get_mut(i) {
                 *f = f64::INFINITY;
+            }
+            if let Some(t) = self.best.get_mut(i) {
+                *t = [f64::INFINITY; 2];
             }
         }
         self.touched.clear();
         out
+    }
+
+    /// The best arrival time known for node `v`, version `color`.
+    fn tentative(&self, v: usize, color: u8) -> f64 {
+        self.best
+            .get(v)
+            .and_then(|b| b.get(usize::from(color.min(1))))
+            .copied()
+            .unwrap_or(f64::INFINITY)
+    }
+
+    /// Offer an arrival; true if it is the best so far for that node and version.
+    fn offer(&mut self, v: u32, t: f64, color: u8) -> bool {
+        let Some(b) = self.best.get_mut(v as usize) else {
+            return false;
+        };
+        let fresh = b.iter().all(|x| x.is_infinite());
+        let Some(cur) = b.get_mut(usize::from(color.min(1))) else {
+            return false;
+        };
+        if t < *cur {
+            *cur = t;
+            if fresh {
+                self.touched.push(v);
+            }
+            true
+        } else {
+            false
+        }
     }
 
     /// Lazy gossip, then sync, for the eligible subscribers the push missed.

@@ -132,7 +132,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(f64, u64);
 /// Run a scenario.
 pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
     let mut rng = ChaCha20Rng::seed_from_u64(s.seed);
-    let mut w = World::build(s, &mut rng);
+    let w = World::build(s, &mut rng);
     let mut engine = Engine::new(s, w.n);
     let mut net_rng = ChaCha20Rng::seed_from_u64(s.seed ^ 0x5eed);
     let mut queue: BinaryHeap<Msg> = BinaryHeap::new();
@@ -296,7 +296,7 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
             other_envelope = Some(body2.sign_encoded(&signer).map_err(|e| e.to_string())?);
             sources.push((clone, m.t + 0.001, 1));
         }
-        let spread = engine.spread(&mut w, topic, &sources, wire, &mut net_rng);
+        let spread = engine.spread(&w, topic, &sources, wire, &mut net_rng);
         events += spread.events;
         if matches!(w.role.get(publisher), Some(Role::Sybil)) {
             sybil_rejected += 1;

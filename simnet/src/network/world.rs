@@ -1,7 +1,7 @@
 //! The simulated world: who every node is (role, community, key), when it is online,
 //! which side of each partition it is on, the gossip meshes of every topic (the CLEAR
 //! topic and one per community) and the link model. Built once from the scenario and the
-//! seed; read-only afterwards (but for the uplink queues).
+//! seed; read-only afterwards.
 
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, RngCore};
@@ -69,16 +69,15 @@ pub struct World {
     pub partitions: Vec<(f64, f64, Vec<bool>)>,
     /// Per topic: the subscribers.
     pub subscribers: Vec<Vec<u32>>,
-    /// Per topic: the mesh adjacency (by node).
-    pub mesh: Vec<Vec<Vec<u32>>>,
+    /// Per topic: the mesh adjacency (by node): each peer with the link's one-way
+    /// latency (seconds).
+    pub mesh: Vec<Vec<Vec<(u32, f32)>>>,
     /// Heartbeat phase of each node (seconds).
     pub heartbeat_phase: Vec<f64>,
     /// Sync phase of each node (seconds).
     pub sync_phase: Vec<f64>,
     /// When each garbage node is banned by its peers (seconds).
     pub banned_at: Vec<f64>,
-    /// Bytes each node sent, per simulated second (its uplink load).
-    pub uplink: Vec<Vec<u64>>,
     seed: u64,
     latency: f64,
     spread: f64,
@@ -105,6 +104,15 @@ pub fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
+}
+
+/// The one-way latency of the link `u`–`v`: log-normal around `mean` with `sigma`,
+/// derived from `seed` (the same for both directions).
+fn link_latency(seed: u64, mean: f64, sigma: f64, u: usize, v: usize) -> f64 {
+    let (a, b) = if u < v { (u, v) } else { (v, u) };
+    let h = mix(seed ^ mix((a as u64) << 32 | b as u64));
+    let z = normal_from(unit(h), unit(mix(h)));
+    mean * (sigma * z - sigma * sigma / 2.0).exp()
 }
 
 impl World {
@@ -224,12 +232,15 @@ impl World {
             }
         }
         let d = s.topology.mesh_degree;
+        let link_seed = rng.next_u64();
+        let latency = s.link.latency_ms / 1000.0;
+        let spread = s.link.latency_spread;
         let mesh = subscribers
             .iter()
-            .map(|subs| {
+            .map(|subs| -> Vec<Vec<(u32, f32)>> {
                 let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n];
                 if subs.len() < 2 {
-                    return adj;
+                    return vec![Vec::new(); n];
                 }
                 for &u in subs {
                     let mut added = 0;
@@ -249,7 +260,18 @@ impl World {
                         added += 1;
                     }
                 }
-                adj
+                adj.into_iter()
+                    .enumerate()
+                    .map(|(u, peers)| {
+                        peers
+                            .into_iter()
+                            .map(|v| {
+                                let l = link_latency(link_seed, latency, spread, u, v as usize);
+                                (v, l as f32)
+                            })
+                            .collect()
+                    })
+                    .collect()
             })
             .collect();
         let hb = s.topology.heartbeat_ms / 1000.0;
@@ -285,10 +307,9 @@ impl World {
             heartbeat_phase,
             sync_phase,
             banned_at,
-            uplink: vec![Vec::new(); n],
-            seed: rng.next_u64(),
-            latency: s.link.latency_ms / 1000.0,
-            spread: s.link.latency_spread,
+            seed: link_seed,
+            latency,
+            spread,
         }
     }
 
@@ -333,27 +354,7 @@ impl World {
     /// The one-way latency of the link `u`–`v` (seconds): log-normal around the mean,
     /// fixed per link (symmetric), derived from the seed.
     pub fn link_latency(&self, u: usize, v: usize) -> f64 {
-        let (a, b) = if u < v { (u, v) } else { (v, u) };
-        let h = mix(self.seed ^ mix((a as u64) << 32 | b as u64));
-        let z = normal_from(unit(h), unit(mix(h)));
-        self.latency * (self.spread * z - self.spread * self.spread / 2.0).exp()
-    }
-
-    /// Add `bytes` to node `i`'s uplink in the second of `t`; returns the load (share of
-    /// the uplink's capacity used in that second, `bandwidth_bps` bits per second).
-    pub fn uplink_load(&mut self, i: usize, t: f64, bytes: f64, bandwidth_bps: f64) -> f64 {
-        let sec = t.max(0.0) as usize;
-        let Some(v) = self.uplink.get_mut(i) else {
-            return 0.0;
-        };
-        if v.len() <= sec {
-            v.resize(sec + 1, 0);
-        }
-        let Some(slot) = v.get_mut(sec) else {
-            return 0.0;
-        };
-        *slot = slot.saturating_add(bytes as u64);
-        *slot as f64 * 8.0 / bandwidth_bps
+        link_latency(self.seed, self.latency, self.spread, u, v)
     }
 
     /// Whether node `i` may be used at `t` (garbage nodes are banned after a while).
