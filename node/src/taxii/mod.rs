@@ -157,18 +157,8 @@ async fn read_page(
     Ok(r)
 }
 
+/// An envelope (§3.7) or a manifest (§5.3): the same shape, objects or records.
 fn envelope(objects: Vec<Value>, more: bool, next: Option<String>) -> Value {
-    let mut v = json!({ "more": more });
-    if let Some(n) = next {
-        v["next"] = json!(n);
-    }
-    if !objects.is_empty() {
-        v["objects"] = json!(objects);
-    }
-    v
-}
-
-fn manifest(objects: Vec<Value>, more: bool, next: Option<String>) -> Value {
     let mut v = json!({ "more": more });
     if let Some(n) = next {
         v["next"] = json!(n);
@@ -311,7 +301,7 @@ async fn get_manifest(
 ) -> Result<Response, TaxiiError> {
     let c = collection(&st, &id)?;
     let f = filters(&q)?;
-    read_page(st, c, f, Shape::Manifest, manifest).await
+    read_page(st, c, f, Shape::Manifest, envelope).await
 }
 
 async fn get_status(

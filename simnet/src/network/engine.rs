@@ -324,18 +324,7 @@ impl Engine {
         for s in subs {
             let su = s as usize;
             if self.first.get(su).is_some_and(|f| f.is_finite())
-                || !matches!(
-                    w.role.get(su),
-                    Some(
-                        Role::Anchor
-                            | Role::Honest
-                            | Role::Liar
-                            | Role::FreeRider
-                            | Role::Flooder
-                            | Role::Equivocator
-                            | Role::Clone { .. }
-                    )
-                )
+                || !w.role.get(su).is_some_and(|r| r.catches_up())
             {
                 continue;
             }

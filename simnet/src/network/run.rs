@@ -308,17 +308,7 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
         let mut owed_here = 0u64;
         for &sub in w.subscribers.get(topic).map(Vec::as_slice).unwrap_or(&[]) {
             let su = sub as usize;
-            let counts = matches!(
-                w.role.get(su),
-                Some(
-                    Role::Anchor
-                        | Role::Honest
-                        | Role::Liar
-                        | Role::FreeRider
-                        | Role::Flooder
-                        | Role::Equivocator
-                )
-            );
+            let counts = w.role.get(su).is_some_and(|r| r.owed());
             if counts && sub != m.publisher && w.next_online(su, m.t) < s.duration_s {
                 owed_here += 1;
             }
@@ -327,17 +317,7 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
         let is_flood = matches!(w.role.get(publisher), Some(Role::Flooder));
         for &(node, t, _, _) in &spread.arrivals {
             let nu = node as usize;
-            let counts = matches!(
-                w.role.get(nu),
-                Some(
-                    Role::Anchor
-                        | Role::Honest
-                        | Role::Liar
-                        | Role::FreeRider
-                        | Role::Flooder
-                        | Role::Equivocator
-                )
-            );
+            let counts = w.role.get(nu).is_some_and(|r| r.owed());
             if node == m.publisher || !counts || t > s.duration_s {
                 continue;
             }

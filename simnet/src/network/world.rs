@@ -42,6 +42,17 @@ impl Role {
         !matches!(self, Role::FreeRider | Role::Sybil | Role::Garbage)
     }
 
+    /// Whether it is an admitted node that fetches what it misses (lazy gossip, sync).
+    pub fn catches_up(self) -> bool {
+        !matches!(self, Role::Sybil | Role::Garbage)
+    }
+
+    /// Whether deliveries to it count in the delivery ratio (admitted members and
+    /// anchors; not the clones, Sybils or garbage senders).
+    pub fn owed(self) -> bool {
+        !matches!(self, Role::Sybil | Role::Garbage | Role::Clone { .. })
+    }
+
     /// Whether it is adversarial (for the trust plot).
     pub fn adversarial(self) -> bool {
         !matches!(self, Role::Anchor | Role::Honest)
