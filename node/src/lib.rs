@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod localnet;
 pub mod metrics;
 pub mod net;
+pub mod netsim;
 pub mod privacy;
 pub mod provenance;
 pub mod publish;

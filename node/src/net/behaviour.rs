@@ -92,6 +92,39 @@ fn score_params() -> gossipsub::PeerScoreParams {
     }
 }
 
+/// Shoal's gossipsub: anonymous messages (envelopes carry their own signatures),
+/// content-addressed ids ([`message_id`]), validation reported by the node, mesh degree
+/// `mesh_n`, flood publishing, and peer scoring by the application score (penalties and
+/// reputation). The node and the simulator's libp2p backend both build it here.
+pub fn shoal_gossipsub(
+    mesh_n: usize,
+    heartbeat: Duration,
+    max_message_bytes: usize,
+) -> anyhow::Result<gossipsub::Behaviour> {
+    let mesh_low = (mesh_n * 5 / 6).max(1);
+    let gs_cfg = gossipsub::ConfigBuilder::default()
+        .validation_mode(gossipsub::ValidationMode::Anonymous)
+        .validate_messages()
+        .message_id_fn(message_id)
+        .max_transmit_size(max_message_bytes)
+        .heartbeat_interval(heartbeat)
+        .mesh_n(mesh_n)
+        .mesh_n_low(mesh_low)
+        .mesh_n_high(mesh_n * 2)
+        .mesh_outbound_min((mesh_n / 3).min(mesh_low.saturating_sub(1)))
+        .duplicate_cache_time(Duration::from_secs(120))
+        .flood_publish(true)
+        .build()
+        .map_err(|e| anyhow::anyhow!("gossipsub configuration: {e}"))?;
+    let mut gossipsub =
+        gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gs_cfg)
+            .map_err(|e| anyhow::anyhow!("gossipsub: {e}"))?;
+    gossipsub
+        .with_peer_score(score_params(), penalty::thresholds())
+        .map_err(|e| anyhow::anyhow!("gossipsub peer scoring: {e}"))?;
+    Ok(gossipsub)
+}
+
 impl Behaviour {
     /// Build the behaviour.
     pub fn new(
@@ -161,27 +194,7 @@ impl Behaviour {
                 .with_request_timeout(s.sync_timeout)
                 .with_max_concurrent_streams(64),
         );
-        let mesh_low = (s.mesh_n * 5 / 6).max(1);
-        let gs_cfg = gossipsub::ConfigBuilder::default()
-            .validation_mode(gossipsub::ValidationMode::Anonymous)
-            .validate_messages()
-            .message_id_fn(message_id)
-            .max_transmit_size(s.max_message_bytes)
-            .heartbeat_interval(s.heartbeat)
-            .mesh_n(s.mesh_n)
-            .mesh_n_low(mesh_low)
-            .mesh_n_high(s.mesh_n * 2)
-            .mesh_outbound_min((s.mesh_n / 3).min(mesh_low.saturating_sub(1)))
-            .duplicate_cache_time(Duration::from_secs(120))
-            .flood_publish(true)
-            .build()
-            .map_err(|e| anyhow::anyhow!("gossipsub configuration: {e}"))?;
-        let mut gossipsub =
-            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gs_cfg)
-                .map_err(|e| anyhow::anyhow!("gossipsub: {e}"))?;
-        gossipsub
-            .with_peer_score(score_params(), penalty::thresholds())
-            .map_err(|e| anyhow::anyhow!("gossipsub peer scoring: {e}"))?;
+        let gossipsub = shoal_gossipsub(s.mesh_n, s.heartbeat, s.max_message_bytes)?;
         Ok(Self {
             blocked: allow_block_list::Behaviour::default(),
             limits,
