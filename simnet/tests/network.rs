@@ -67,6 +67,9 @@ fn a_healthy_network_delivers_everything_fast() {
     assert!(r.latency_ms.p99 < 500.0, "{r:?}");
     assert!(r.duplicates_per_delivery > 1.0, "gossip duplicates: {r:?}");
     assert!(r.items > 50);
+    // Every item went through desensitization: what was planted never left.
+    assert!(r.adversaries["internal_values_planted"] > 5.0, "{r:?}");
+    assert_eq!(r.adversaries["internal_values_leaked"], 0.0);
 }
 
 #[test]

@@ -250,11 +250,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export what this node received, to stdout: a STIX 2.1 bundle (each object with its
-    /// provenance and credibility in Shoal's extension, `confidence` set), CSV, or plain
-    /// indicator values one per line for firewalls and blocklists.
+    /// Export what this node received (STIX 2.1 with provenance, CSV, or a blocklist)
     ///
-    /// Asks the running node, or reads the store when the node is stopped.
+    /// Writes to stdout: a STIX 2.1 bundle (each object with its provenance and
+    /// credibility in Shoal's extension, `confidence` set), CSV, or plain indicator
+    /// values one per line for firewalls and blocklists. Asks the running node, or reads
+    /// the store when the node is stopped.
     ///
     /// Examples:
     ///   shoal export --data-dir n1 --format stix --min-credibility 0.6 > bundle.json

@@ -3,7 +3,9 @@
 //! and the measurements.
 //!
 //! What is real and what is modelled:
-//! * real: every item is a STIX object validated by `protocol::stix`, in an envelope
+//! * real: every item is a STIX object, desensitized by `protocol::desensitize` (a share
+//!   of them names an internal host, address and user that must never leave; every
+//!   signed object is checked for them), validated by `protocol::stix`, in an envelope
 //!   signed with its publisher's Ed25519 key (`protocol::envelope`), appended to the
 //!   publisher's RFC 9162 ledger (`crypto::merkle`); each equivocation yields a real
 //!   `protocol::provenance` proof built and verified from the two signed envelopes;
@@ -36,6 +38,13 @@ use super::world::{Role, World};
 
 /// Simulation start (unix seconds) for timestamps in objects.
 const EPOCH: u64 = 1_767_225_600;
+/// The simulated organisations' internal domain.
+const INTERNAL_DOMAIN: &str = "corp.example.com";
+/// An internal host and a user named in some items.
+const PLANTED_HOST: &str = "fileserver7";
+const PLANTED_USER: &str = "jsmith";
+/// Share of claims that name internal data.
+const PLANTED_SHARE: f64 = 0.2;
 
 /// What a message is.
 #[derive(Debug, Clone)]
@@ -206,6 +215,23 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
         s.privacy.epsilon_per_sighting,
     )
     .map_err(|e| e.to_string())?;
+    // The privacy pipeline's desensitization, with an organisation's internal names.
+    let policy = shoal_protocol::desensitize::Policy::new(
+        Vec::new(),
+        vec![INTERNAL_DOMAIN.into()],
+        vec!["Example Industrial Co".into()],
+        Vec::new(),
+        shoal_protocol::desensitize::Actions::default(),
+        false,
+        "identity--5f6a1c1e-6c6d-4a4e-9a4b-0a0c6a0e2b11".into(),
+    );
+    let cryptopan = shoal_crypto::CryptoPan::new(&[7; 32]);
+    let pseudonyms = shoal_crypto::PseudonymKey::derive(&[9; 32], 0);
+    let keys = shoal_protocol::desensitize::Keys {
+        cryptopan: &cryptopan,
+        pseudonyms: &pseudonyms,
+    };
+    let (mut planted, mut leaked) = (0u64, 0u64);
     let mut equivocation_detect: Vec<f64> = Vec::new();
     let mut equivocating: BTreeSet<PublicKey> = BTreeSet::new();
     let mut sybil_rejected = 0u64;
@@ -265,7 +291,30 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
             };
             (index, object)
         };
+        // A share of the claims carries internal data, as real reports do.
+        let mut object = object;
+        let plant = matches!(m.kind, Kind::Claim { .. }) && net_rng.random_bool(PLANTED_SHARE);
+        if plant {
+            planted += 1;
+            object["description"] = json!(format!(
+                "seen from {PLANTED_HOST}.{INTERNAL_DOMAIN} (10.20.30.40) by {PLANTED_USER}@{INTERNAL_DOMAIN}"
+            ));
+        }
         let stix = shoal_protocol::validate_object(object.clone(), 0).map_err(|e| e.to_string())?;
+        let cleaned = shoal_protocol::desensitize::desensitize(vec![stix], &policy, &keys);
+        let Some(Ok(stix)) = cleaned.items.into_iter().next().map(|i| i.result) else {
+            return Err("desensitization dropped a simulated item".into());
+        };
+        let signed_text =
+            String::from_utf8_lossy(&stix.canonical_bytes().map_err(|e| e.to_string())?)
+                .into_owned();
+        if [PLANTED_HOST, PLANTED_USER, "10.20.30.40", INTERNAL_DOMAIN]
+            .iter()
+            .any(|v| signed_text.contains(v))
+        {
+            leaked += 1;
+        }
+        let object = stix.clone().into_value();
         let tlp = if m.community.is_some() {
             Tlp::Amber
         } else {
@@ -656,6 +705,8 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
         );
     }
     adversaries.insert("reports_over_budget".into(), over_budget as f64);
+    adversaries.insert("internal_values_planted".into(), planted as f64);
+    adversaries.insert("internal_values_leaked".into(), leaked as f64);
     let results = Results {
         scenario: s.name.clone(),
         nodes: w.n,
