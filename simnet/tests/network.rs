@@ -139,6 +139,9 @@ fn churned_members_catch_up_by_sync() {
         r.latency_ms.p99 > 1000.0,
         "returning members wait for sync: {r:?}"
     );
+    // Every catch-up went through the node's real replica and verified.
+    assert!(r.adversaries["sync_catchups_verified"] > 0.0, "{r:?}");
+    assert_eq!(r.adversaries["sync_catchups_failed"], 0.0);
 }
 
 #[test]
@@ -147,6 +150,8 @@ fn a_healed_partition_converges_to_full_delivery() {
     assert_eq!(r.delivery_ratio, 1.0, "{r:?}");
     let c = r.heal_convergence_s.unwrap();
     assert!(c > 0.0 && c <= 11.0, "about one or two sync intervals: {c}");
+    assert!(r.adversaries["sync_catchups_verified"] > 0.0);
+    assert_eq!(r.adversaries["sync_catchups_failed"], 0.0);
 }
 
 #[test]
