@@ -157,7 +157,17 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     let cfg = dir.config.clone();
     let key = dir.load_key()?;
     let token = dir.load_token()?;
-    let store = Store::open(&dir.store_path(), cfg.ledger.cache_mb)?;
+    let store = Store::open(&dir.store_path(), cfg.ledger.cache_mb).map_err(|e| {
+        if e.is_io() {
+            anyhow::anyhow!(
+                "cannot open the store in {} ({e}); the node needs a writable data \
+                 directory with free space",
+                dir.store_path().display()
+            )
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
     let ledger = tokio::task::spawn_blocking({
         let store = store.clone();
         let key = key.clone();

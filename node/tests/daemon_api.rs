@@ -264,6 +264,44 @@ async fn api_rejects_bad_requests_precisely_and_keeps_serving() {
         let body: serde_json::Value = r.json().await.unwrap_or_else(|e| panic!("{path}: {e}"));
         assert!(body["error"].is_string(), "{path}: {body}");
     }
+    // Path traversal sent raw (no client-side normalisation), encoded and not: never
+    // a file, always a precise JSON 4xx.
+    for path in [
+        "/api/v1/../../etc/passwd",
+        "/api/v1/ledger/entries/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/api/v1/logs/..%2F..%2Fetc%2Fpasswd/checkpoint",
+        "/api/v1/intel/%2e%2e%2f%2e%2e/0/proof",
+        "/taxii2/..%2F..%2Fetc/passwd/",
+        "/api/v1/ledger/entries/0%00.json",
+    ] {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(&node.addr).await.unwrap();
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+             Accept: application/json\r\nConnection: close\r\n\r\n",
+            api.token
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut resp = Vec::new();
+        s.read_to_end(&mut resp).await.unwrap();
+        let resp = String::from_utf8_lossy(&resp);
+        let code: u16 = resp[9..12].parse().unwrap();
+        assert!((400..500).contains(&code), "{path}: {resp}");
+        assert!(!resp.contains("root:"), "{path} served a file: {resp}");
+    }
+    // Malformed JSON on the other write endpoints.
+    for path in ["/api/v1/revocations", "/api/v1/peers/not-a-peer-id/block"] {
+        let r = api
+            .http
+            .post(node.url(path))
+            .bearer_auth(&api.token)
+            .header("content-type", "application/json")
+            .body("{\"truncated\": ")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{path}: {}", r.status());
+    }
     let r = api
         .http
         .delete(node.url("/api/v1/ledger/checkpoint"))

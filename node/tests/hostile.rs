@@ -3,9 +3,10 @@
 //! (garbage, replays, bad signatures, items and certificates of an unadmitted key) and
 //! through the sync protocol (oversized and undecodable request frames). The victim must
 //! reject and count every attack, score the attacker down, disconnect and ban it, store
-//! nothing of it, and keep delivering honest intel meanwhile. Two ignored tests pin down
-//! attacks the node does not charge yet (oversized sync frames, floods of items from
-//! never-admitted keys); see their docs.
+//! nothing of it, and keep delivering honest intel meanwhile. Further tests: oversized
+//! sync frames, floods of items from never-admitted keys, entries served during sync
+//! that do not match the publisher's checkpoint, forged checkpoints, and items of a
+//! revoked publisher forwarded after its revocation.
 
 mod common;
 #[path = "common/hostile.rs"]
@@ -647,5 +648,125 @@ async fn tampered_entries_served_during_sync_are_rejected_and_their_server_penal
             k + 1,
             items.len()
         );
+    }
+}
+
+/// Forged checkpoints of an honest publisher's log — its real checkpoint with the root
+/// altered, and a checkpoint claiming more entries signed by the forwarder's own key —
+/// are rejected as bad signatures and charged to the forwarder, and change nothing the
+/// victim holds. After the anchor revokes the publisher, its validly signed items
+/// forwarded by the hostile peer are neither stored nor passed on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_checkpoints_and_a_revoked_publishers_items_are_rejected() {
+    let mut net = Net::create(&[("m1", &["energy"]), ("m2", &["energy"])]);
+    let h_idx = net.add_member("hostile", &["energy"], true);
+    let h2_idx = net.add_member("hostile2", &["energy"], true);
+    net.start_anchor();
+    net.start_member(0);
+    net.start_member(1);
+    let (m1, m2) = (net.members[0].api(), net.members[1].api());
+    wait_admitted_peers(&m1, 2).await;
+    wait_admitted_peers(&m2, 2).await;
+    let m2_peer = net.members[1].peer_id.clone();
+    assert_eq!(
+        publish(&m2, vec![indicator(1, 31)], 31, "energy", "green").await,
+        1
+    );
+    let note = m2.checkpoint_covering(1).await;
+    wait_until(30, "m1 verifies m2's item", || async {
+        verified_size(&m1, &m2_peer).await == 1
+    })
+    .await;
+    let m2_key = shoal_crypto::NodeKey::load(&net.members[1].dir.join("node.key")).unwrap();
+    let m2_public = m2_key.public();
+
+    let topics_all = [topics::control(), topics::community("energy")];
+    let h = HostilePeer::from_member_dir(&net.members[h_idx].dir, &topics_all);
+    let m1_addr = net.members[0].daemon.as_ref().unwrap().p2p.clone();
+    let m1_id: PeerId = net.members[0].peer_id.parse().unwrap();
+    connect(&h, &m1, &m1_addr, &m1_id, &topics_all).await;
+
+    // (1) m2's real checkpoint with one character of its root changed.
+    let mut lines: Vec<String> = note.lines().map(str::to_string).collect();
+    let root = &mut lines[2];
+    let flipped = if root.starts_with('A') { 'B' } else { 'A' };
+    root.replace_range(0..1, &flipped.to_string());
+    let altered = lines.join("\n") + "\n";
+    assert_ne!(altered, note);
+    let forged = Control::Checkpoint {
+        publisher: m2_public,
+        note: altered,
+    };
+    h.publish(topics::control(), forged.encode())
+        .await
+        .expect("publish altered checkpoint");
+    wait_offences(&m1, "bad_signature", 1).await;
+
+    // (2) A checkpoint of m2's log claiming 1,000 entries, signed by the hostile key.
+    let origin = note.lines().next().unwrap().to_string();
+    let fake = shoal_crypto::Checkpoint {
+        origin,
+        size: 1_000,
+        root: [7u8; 32],
+        extensions: Vec::new(),
+    }
+    .sign(&h.key)
+    .unwrap();
+    let forged = Control::Checkpoint {
+        publisher: m2_public,
+        note: fake.to_text(),
+    };
+    h.publish(topics::control(), forged.encode())
+        .await
+        .expect("publish checkpoint signed by another key");
+    wait_offences(&m1, "bad_signature", 2).await;
+    // Two forgeries are enough for a ban.
+    wait_until(20, "m1 disconnects the forger", || async {
+        !h.is_connected(&m1_id) && peer(&status(&m1).await, &h.peer_id).is_none()
+    })
+    .await;
+    // Nothing m1 holds of m2's log moved.
+    let known = m1
+        .get(&format!("/api/v1/logs/{m2_peer}/checkpoint"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(known.lines().nth(1), Some("1"), "{known}");
+    assert_eq!(verified_size(&m1, &m2_peer).await, 1);
+
+    // (3) The anchor revokes m2; a second hostile member then forwards items m2 signed.
+    let anchor_dir = net.anchor.d().to_string();
+    let revoke = m2_peer.clone();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        common::shoal(&["admission", "revoke", "--data-dir", &anchor_dir, &revoke])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "revoke: {out}{err}");
+    wait_until(30, "m1 drops the revoked m2", || async {
+        !common::net::is_connected(&m1, &m2_peer).await
+    })
+    .await;
+    let h2 = HostilePeer::from_member_dir(&net.members[h2_idx].dir, &topics_all);
+    connect(&h2, &m1, &m1_addr, &m1_id, &topics_all).await;
+    let ignored = counter(&status(&m1).await, "gossip_ignored");
+    for i in 1..4u64 {
+        let item = signed_envelope(&m2_key, i, Tlp::Green, "energy", 100 + i);
+        h2.publish(topics::community("energy"), item)
+            .await
+            .expect("publish revoked publisher's item");
+    }
+    wait_until(20, "m1 refuses the revoked publisher's items", || async {
+        counter(&status(&m1).await, "gossip_ignored") + offence(&status(&m1).await, "unadmitted")
+            >= ignored + 3
+    })
+    .await;
+    // Over several sync rounds m1 still holds only the item from before the revocation.
+    let window = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < window {
+        assert_eq!(verified_size(&m1, &m2_peer).await, 1);
+        assert_eq!(intel(&m1, &format!("publisher={m2_peer}")).await.len(), 1);
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

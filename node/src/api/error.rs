@@ -55,6 +55,16 @@ impl ApiError {
             Value::Null,
         )
     }
+    /// 503 Service Unavailable: the data directory refused I/O (full, read-only or
+    /// failing disk). The store cannot be trusted to answer until a restart.
+    pub fn disk_failed(e: &crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "the data directory refused I/O");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the data directory failed; fix the disk and restart the node",
+            Value::String(e.to_string()),
+        )
+    }
     /// 503 Service Unavailable.
     pub fn unavailable(msg: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, msg, Value::Null)
@@ -83,6 +93,9 @@ impl From<ReadError> for ApiError {
         match e {
             ReadError::NotFound(m) => ApiError::not_found(m),
             ReadError::BadRequest(m) => ApiError::bad_request(m),
+            ReadError::Ledger(crate::ledger::LedgerError::Store(e)) if e.is_io() => {
+                ApiError::disk_failed(&e)
+            }
             ReadError::Ledger(e) => ApiError::internal(e),
         }
     }

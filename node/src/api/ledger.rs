@@ -19,10 +19,17 @@ type Params = Query<HashMap<String, String>>;
 
 /// `GET /api/v1/ledger/status`
 pub async fn status(State(st): State<Arc<AppState>>) -> Result<impl IntoResponse, ApiError> {
-    let size = st.reader.size()?;
     let state = *st.ledger_state.borrow();
+    // After a storage failure the store's memory may be ahead of what was
+    // acknowledged; the writer's last acknowledged size is the truth then.
+    let size = if state.stopped {
+        state.size
+    } else {
+        st.reader.size()?
+    };
     Ok(Json(json!({
         "size": size,
+        "logging": !state.stopped,
         "checkpoint_size": state.checkpoint,
         "origin": st.reader.verifier().name,
         "verifier_key": st.reader.verifier().to_vkey(),

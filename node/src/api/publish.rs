@@ -85,6 +85,14 @@ pub async fn publish(
         Err(PublishError::Writer(WriterError::Stopped)) | Err(PublishError::Accountant(_)) => {
             Err(ApiError::unavailable("the node is shutting down"))
         }
+        Err(PublishError::Store(e)) if e.is_io() => {
+            tracing::error!(error = %e, "the data directory refused a write; nothing was logged");
+            Err(ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "nothing was logged",
+                json!(e.to_string()),
+            ))
+        }
         Err(PublishError::Store(e)) => Err(ApiError::internal(e)),
         Err(PublishError::Writer(e @ WriterError::Storage(_))) => Err(ApiError::new(
             StatusCode::INSUFFICIENT_STORAGE,

@@ -86,6 +86,13 @@ fn offline(dir: &DataDir, store: Store, action: LedgerAction) -> Result<ExitCode
 async fn online(dir: &DataDir, action: LedgerAction) -> Result<ExitCode> {
     let client = ApiClient::for_datadir(dir)?;
     let not_running = || -> Result<ExitCode> {
+        if !dir.store_path().exists() {
+            bail!(
+                "{} holds no ledger yet: start the node once (`shoal node --data-dir {}`)",
+                dir.root.display(),
+                dir.root.display()
+            )
+        }
         bail!(
             "the store is locked but no node answers at {}; is another process using {}?",
             client.base(),

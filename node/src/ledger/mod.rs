@@ -196,11 +196,23 @@ impl Ledger {
             .stage_nodes(&mut batch, &nodes)
             .and_then(|()| self.store.apply(batch));
         if let Err(e) = staged {
-            // Batches are atomic: nothing was written, the old frontier is right again.
+            // Not acknowledged; the old frontier is right again. A disk that refused
+            // (full, read-only) may have left sled's memory ahead of the disk: the
+            // writer must stop until a restart re-reads what is durable.
             self.range = saved;
-            return Err(e.into());
+            return Err(if e.is_io() {
+                LedgerError::Durability(e)
+            } else {
+                e.into()
+            });
         }
-        self.store.flush().map_err(LedgerError::Durability)?;
+        if let Err(e) = self.store.flush() {
+            // Not durable, not acknowledged: no checkpoint may ever cover it. The
+            // store's memory may hold the batch; the writer stops logging until a
+            // restart re-reads what reached the disk.
+            self.range = saved;
+            return Err(LedgerError::Durability(e));
+        }
         Ok(results)
     }
 

@@ -62,6 +62,9 @@ pub struct LedgerState {
     pub size: u64,
     /// Size of the latest checkpoint.
     pub checkpoint: Option<u64>,
+    /// The writer stopped logging after a storage failure (see the node's log);
+    /// `size` is then the last acknowledged size.
+    pub stopped: bool,
 }
 
 /// Start the writer. It runs until `shutdown` becomes true (after signing a last
@@ -80,6 +83,7 @@ pub fn spawn(
     let (state_tx, state_rx) = watch::channel(LedgerState {
         size: ledger.size(),
         checkpoint: ledger.checkpoint_size(),
+        stopped: false,
     });
     let task = tokio::spawn(async move {
         let mut ledger = Some(ledger);
@@ -100,6 +104,15 @@ pub fn spawn(
                         }
                     }
                     if let Err(e) = run_batch(&mut ledger, jobs).await {
+                        tracing::error!(error = %e, "the ledger stopped logging; publishing is refused until the node restarts");
+                        if let Some(l) = ledger.as_ref() {
+                            let _ = state_tx.send(LedgerState {
+                                size: l.size(),
+                                checkpoint: l.checkpoint_size(),
+                                stopped: true,
+                            });
+                        }
+                        refuse_until_shutdown(&mut rx, &mut shutdown, &e).await;
                         break Err(e);
                     }
                 }
@@ -113,21 +126,52 @@ pub fn spawn(
                 let _ = state_tx.send(LedgerState {
                     size: l.size(),
                     checkpoint: l.checkpoint_size(),
+                    stopped: false,
                 });
             }
         };
-        // Answer nothing more; sign a final checkpoint so every acknowledged item is covered.
+        // Answer nothing more; sign a final checkpoint so every acknowledged item is
+        // covered (not after a failure: the store may hold nothing more).
         rx.close();
-        let last = run_checkpoint(&mut ledger).await;
+        let last = match &result {
+            Ok(()) => run_checkpoint(&mut ledger).await,
+            Err(_) => Ok(()),
+        };
         if let Some(l) = ledger.as_ref() {
             let _ = state_tx.send(LedgerState {
                 size: l.size(),
                 checkpoint: l.checkpoint_size(),
+                stopped: result.is_err(),
             });
         }
         result.and(last)
     });
     (WriterHandle { tx }, state_rx, task)
+}
+
+/// After a fatal store error (a flush that failed: disk full, read-only or failing
+/// disk) the writer logs nothing more: the store's state in memory may be ahead of
+/// the disk, and only a restart re-reads what is durable. Until shutdown every job
+/// gets the cause, so publishers answer a clear error instead of hanging.
+async fn refuse_until_shutdown(
+    rx: &mut mpsc::Receiver<Job>,
+    shutdown: &mut watch::Receiver<bool>,
+    cause: &LedgerError,
+) {
+    let reason = format!(
+        "the ledger stopped logging after a storage failure ({cause}); \
+         free space or fix the data directory, then restart the node"
+    );
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => return,
+            job = rx.recv() => match job {
+                Some(job) => { let _ = job.reply.send(Err(WriterError::Storage(reason.clone()))); }
+                None => return,
+            },
+        }
+    }
 }
 
 /// Run `f` on the ledger on a blocking thread (signing, hashing and flushing block),

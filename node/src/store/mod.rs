@@ -34,6 +34,14 @@ pub enum StoreError {
     Locked(String),
 }
 
+impl StoreError {
+    /// Whether the disk refused a read or write (full, read-only, failing): the
+    /// store's data is fine, the data directory needs the operator's attention.
+    pub fn is_io(&self) -> bool {
+        matches!(self, StoreError::Sled(sled::Error::Io(_)))
+    }
+}
+
 const META_SIZE: &[u8] = b"m:size";
 const META_CHECKPOINT: &[u8] = b"m:checkpoint";
 
