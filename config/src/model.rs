@@ -150,6 +150,10 @@ pub struct NetworkConfig {
     pub sync_timeout_ms: u64,
     /// Most sync requests in flight at once. Default 8.
     pub sync_parallel: usize,
+    /// Gossip drops repeats of a message seen within this many milliseconds; a copy of
+    /// an item this node has held for longer than 1.25 times this is a replay and costs
+    /// the peer that sent it. Default 120000.
+    pub duplicate_window_ms: u64,
 }
 
 impl Default for NetworkConfig {
@@ -174,6 +178,7 @@ impl Default for NetworkConfig {
             sync_batch: 2048,
             sync_timeout_ms: 15_000,
             sync_parallel: 8,
+            duplicate_window_ms: 120_000,
         }
     }
 }

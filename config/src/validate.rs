@@ -191,6 +191,12 @@ fn check_network(cfg: &Config) -> Check {
     if !(1..=256).contains(&n.sync_parallel) {
         return fail("network.sync_parallel", "must be between 1 and 256");
     }
+    if !(1_000..=3_600_000).contains(&n.duplicate_window_ms) {
+        return fail(
+            "network.duplicate_window_ms",
+            "must be between 1000 and 3600000",
+        );
+    }
     Ok(())
 }
 
@@ -395,6 +401,10 @@ mod tests {
             ),
             ("[network]\nmesh_n = 1", "network.mesh_n"),
             ("[network]\nsync_batch = 0", "network.sync_batch"),
+            (
+                "[network]\nduplicate_window_ms = 10",
+                "network.duplicate_window_ms",
+            ),
             ("[network]\nmax_connections = 0", "network.max_connections"),
             ("[envelope]\nmax_bytes = 10", "envelope.max_bytes"),
             (

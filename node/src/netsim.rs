@@ -62,8 +62,13 @@ fn build(key: &NodeKey, heartbeat: Duration, mesh_n: usize) -> Result<Swarm<goss
         })
         .map_err(|e| anyhow::anyhow!("memory transport: {e}"))?
         .with_behaviour(|_| {
-            crate::net::behaviour::shoal_gossipsub(mesh_n, heartbeat, MAX_MESSAGE)
-                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() })
+            crate::net::behaviour::shoal_gossipsub(
+                mesh_n,
+                heartbeat,
+                MAX_MESSAGE,
+                Duration::from_millis(shoal_config::NetworkConfig::default().duplicate_window_ms),
+            )
+            .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() })
         })
         .map_err(|e| anyhow::anyhow!("gossipsub: {e}"))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))

@@ -173,7 +173,7 @@ async fn a_hostile_peer_is_rejected_counted_scored_down_and_disconnected_while_h
     // gossip. They are dropped (not stored twice, not forwarded). Copies this recent are
     // indistinguishable from an honest race between sync and gossip, so they cost
     // nothing; only copies of items held longer than gossip's duplicate window are
-    // charged as replays (net/gossip.rs REPLAY_AFTER_MS).
+    // charged as replays (`network.duplicate_window_ms`; see the forged-checkpoint test).
     let ignored_before = counter(&status(&m1).await, "gossip_ignored");
     for e in &replays {
         h.publish(topics::clear(), e.clone())
@@ -661,6 +661,10 @@ async fn forged_checkpoints_and_a_revoked_publishers_items_are_rejected() {
     let mut net = Net::create(&[("m1", &["energy"]), ("m2", &["energy"])]);
     let h_idx = net.add_member("hostile", &["energy"], true);
     let h2_idx = net.add_member("hostile2", &["energy"], true);
+    // A short duplicate window, so that re-sending an item is a replay within the test.
+    common::configure(&net.members[0].dir, |c| {
+        c.network.duplicate_window_ms = 1_000
+    });
     net.start_anchor();
     net.start_member(0);
     net.start_member(1);
@@ -735,7 +739,25 @@ async fn forged_checkpoints_and_a_revoked_publishers_items_are_rejected() {
     assert_eq!(known.lines().nth(1), Some("1"), "{known}");
     assert_eq!(verified_size(&m1, &m2_peer).await, 1);
 
-    // (3) The anchor revokes m2; a second hostile member then forwards items m2 signed.
+    // (3) A replay: m2's item re-sent by a second hostile member long after m1 got it
+    // (more than 1.25 duplicate windows): dropped, charged a little, not stored twice.
+    let h2 = HostilePeer::from_member_dir(&net.members[h2_idx].dir, &topics_all);
+    connect(&h2, &m1, &m1_addr, &m1_id, &topics_all).await;
+    let entry = m2
+        .get("/api/v1/ledger/entries/0")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    h2.publish(topics::community("energy"), entry.to_vec())
+        .await
+        .expect("publish replay");
+    let s = wait_offences(&m1, "replay", 1).await;
+    assert!(peer(&s, &h2.peer_id).is_some(), "a replay alone is no ban");
+    assert_eq!(intel(&m1, &format!("publisher={m2_peer}")).await.len(), 1);
+
+    // (4) The anchor revokes m2; the second hostile member then forwards items m2 signed.
     let anchor_dir = net.anchor.d().to_string();
     let revoke = m2_peer.clone();
     let (code, out, err) = tokio::task::spawn_blocking(move || {
@@ -748,8 +770,6 @@ async fn forged_checkpoints_and_a_revoked_publishers_items_are_rejected() {
         !common::net::is_connected(&m1, &m2_peer).await
     })
     .await;
-    let h2 = HostilePeer::from_member_dir(&net.members[h2_idx].dir, &topics_all);
-    connect(&h2, &m1, &m1_addr, &m1_id, &topics_all).await;
     let ignored = counter(&status(&m1).await, "gossip_ignored");
     for i in 1..4u64 {
         let item = signed_envelope(&m2_key, i, Tlp::Green, "energy", 100 + i);

@@ -40,6 +40,8 @@ pub struct Settings {
     pub max_sync_response: usize,
     /// Sync request timeout.
     pub sync_timeout: Duration,
+    /// Gossipsub's duplicate cache time.
+    pub duplicate_window: Duration,
 }
 
 /// The node's behaviour.
@@ -100,6 +102,7 @@ pub fn shoal_gossipsub(
     mesh_n: usize,
     heartbeat: Duration,
     max_message_bytes: usize,
+    duplicate_window: Duration,
 ) -> anyhow::Result<gossipsub::Behaviour> {
     let mesh_low = (mesh_n * 5 / 6).max(1);
     let gs_cfg = gossipsub::ConfigBuilder::default()
@@ -112,7 +115,7 @@ pub fn shoal_gossipsub(
         .mesh_n_low(mesh_low)
         .mesh_n_high(mesh_n * 2)
         .mesh_outbound_min((mesh_n / 3).min(mesh_low.saturating_sub(1)))
-        .duplicate_cache_time(Duration::from_secs(120))
+        .duplicate_cache_time(duplicate_window)
         .flood_publish(true)
         .build()
         .map_err(|e| anyhow::anyhow!("gossipsub configuration: {e}"))?;
@@ -194,7 +197,12 @@ impl Behaviour {
                 .with_request_timeout(s.sync_timeout)
                 .with_max_concurrent_streams(64),
         );
-        let gossipsub = shoal_gossipsub(s.mesh_n, s.heartbeat, s.max_message_bytes)?;
+        let gossipsub = shoal_gossipsub(
+            s.mesh_n,
+            s.heartbeat,
+            s.max_message_bytes,
+            s.duplicate_window,
+        )?;
         Ok(Self {
             blocked: allow_block_list::Behaviour::default(),
             limits,

@@ -153,6 +153,7 @@ impl Driver {
             relay_server: p.cfg.relay_server.unwrap_or(p.role == Role::Anchor),
             mesh_n: p.cfg.mesh_n,
             heartbeat: Duration::from_millis(p.cfg.heartbeat_ms),
+            duplicate_window: Duration::from_millis(p.cfg.duplicate_window_ms),
             max_message_bytes: p.max_envelope_bytes.saturating_add(4096),
             max_sync_response: limits.max_message_bytes,
             sync_timeout: Duration::from_millis(p.cfg.sync_timeout_ms),

@@ -20,9 +20,12 @@ use super::penalty::Offence;
 use super::{heads, now_ms, topics};
 use crate::store::replicas::Held;
 
-/// A copy of an item this node has held for longer than this (gossip's duplicate window
-/// plus slack) is a replay and costs the sender; earlier copies are honest races.
-const REPLAY_AFTER_MS: u64 = 150_000;
+/// A copy of an item this node has held for longer than gossip's duplicate window
+/// (`network.duplicate_window_ms`) plus a quarter is a replay and costs the sender;
+/// earlier copies are honest races.
+fn replay_after_ms(duplicate_window_ms: u64) -> u64 {
+    duplicate_window_ms.saturating_add(duplicate_window_ms / 4)
+}
 
 /// The verdict on one message, and who is to blame for a rejection.
 pub(super) enum Verdict {
@@ -151,7 +154,8 @@ impl Driver {
                     // Gossip drops repeats inside its duplicate window; a copy arriving
                     // shortly after we stored the item is an honest race with sync. Only
                     // a copy of an item held for longer than the window is a replay.
-                    let replay = now.saturating_sub(received_ms) > REPLAY_AFTER_MS;
+                    let replay = now.saturating_sub(received_ms)
+                        > replay_after_ms(self.cfg.duplicate_window_ms);
                     return if replay && source.is_some() {
                         Verdict::IgnoreAndCharge(Offence::Replay)
                     } else {

@@ -95,6 +95,8 @@ fn settings() -> Settings {
         max_message_bytes: 4 << 20,
         max_sync_response: 32 << 20,
         sync_timeout: Duration::from_secs(10),
+        // Short, so the hostile side may re-send what it sent before.
+        duplicate_window: Duration::from_secs(1),
     }
 }
 
