@@ -31,6 +31,7 @@ pub mod jcs;
 mod json;
 pub mod misp;
 pub mod provenance;
+pub mod situation;
 pub mod stix;
 pub mod sync;
 pub mod tlp;
