@@ -23,6 +23,7 @@
 )]
 
 pub mod admission;
+pub mod advisory;
 pub mod credibility;
 pub mod desensitize;
 pub mod dp;
