@@ -10,7 +10,7 @@ mod validate;
 
 pub use model::{
     ApiConfig, Config, EnvelopeConfig, LedgerConfig, NetworkConfig, NodeConfig, ProvenanceConfig,
-    PublishConfig, Role,
+    PublishConfig, Role, SituationConfig,
 };
 pub use privacy::{parse_duration, ActionName, DesensitizeConfig, DpConfig, PrivacyConfig};
 

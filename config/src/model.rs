@@ -24,6 +24,8 @@ pub struct Config {
     pub publish: PublishConfig,
     /// `[privacy]`: desensitization and differential privacy.
     pub privacy: PrivacyConfig,
+    /// `[situation]`: the situation-awareness view (`/situation`).
+    pub situation: SituationConfig,
 }
 
 /// The node's role in the network.
@@ -258,6 +260,27 @@ impl Default for PublishConfig {
         Self {
             community: String::new(),
             default_tlp: "amber".into(),
+        }
+    }
+}
+
+/// `[situation]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SituationConfig {
+    /// The local asset inventory (JSON: `ip_ranges`, `domains`, `software`, `cves`),
+    /// relative to the data directory unless absolute. It is read only by this node and
+    /// never published. Default none.
+    pub assets: Option<String>,
+    /// Re-read the store for new items at most this often, in milliseconds. Default 2000.
+    pub refresh_ms: u64,
+}
+
+impl Default for SituationConfig {
+    fn default() -> Self {
+        Self {
+            assets: None,
+            refresh_ms: 2000,
         }
     }
 }

@@ -102,7 +102,30 @@ pub(crate) fn check(cfg: &Config) -> Check {
             )
         }
     }
+    check_situation(cfg)?;
     check_privacy(cfg)
+}
+
+fn check_situation(cfg: &Config) -> Check {
+    let s = &cfg.situation;
+    if let Some(path) = &s.assets {
+        if path.trim().is_empty() {
+            return fail(
+                "situation.assets",
+                "must not be empty (leave it out for none)",
+            );
+        }
+        if path.contains('\0') {
+            return fail("situation.assets", "must not contain a NUL character");
+        }
+        if path.len() > 4096 {
+            return fail("situation.assets", "is longer than 4096 bytes");
+        }
+    }
+    if !(100..=3_600_000).contains(&s.refresh_ms) {
+        return fail("situation.refresh_ms", "must be between 100 and 3600000");
+    }
+    Ok(())
 }
 
 fn check_network(cfg: &Config) -> Check {
@@ -407,6 +430,8 @@ mod tests {
             ),
             ("[network]\nmax_connections = 0", "network.max_connections"),
             ("[envelope]\nmax_bytes = 10", "envelope.max_bytes"),
+            ("[situation]\nassets = \"\"", "situation.assets"),
+            ("[situation]\nrefresh_ms = 1", "situation.refresh_ms"),
             (
                 "[publish]\ndefault_tlp = \"amber+strict\"",
                 "publish.default_tlp",
@@ -477,6 +502,21 @@ time_bucket = "1h"
         );
         assert_eq!(crate::parse_duration(&c.privacy.dp.epoch), Ok(86_400));
         assert_eq!(crate::parse_duration(&c.privacy.dp.time_bucket), Ok(3_600));
+    }
+
+    #[test]
+    fn situation_section_defaults_and_loads() {
+        let c = Config::from_toml_str("", "t").unwrap();
+        assert_eq!(c.situation.assets, None);
+        assert_eq!(c.situation.refresh_ms, 2000);
+        let c = Config::from_toml_str(
+            "[situation]\nassets = \"assets.json\"\nrefresh_ms = 500\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.situation.assets.as_deref(), Some("assets.json"));
+        assert_eq!(c.situation.refresh_ms, 500);
+        assert_eq!(Config::from_toml_str(&c.to_toml(), "t").unwrap(), c);
     }
 
     #[test]

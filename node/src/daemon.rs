@@ -265,7 +265,27 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             }
         }
     });
+    let situation = tokio::task::spawn_blocking({
+        let (root, cfg, store) = (dir.root.clone(), cfg.clone(), store.clone());
+        let (own, credibility) = (key.public(), credibility.clone());
+        move || -> Result<Arc<crate::situation::Situations>> {
+            let s = crate::situation::Situations::for_config(&root, &cfg, store, own, credibility)?;
+            Ok(Arc::new(s))
+        }
+    })
+    .await??;
+    // Gather what the store holds in the background, so the first view answers from
+    // memory without delaying the start (a view asked for meanwhile waits for it).
+    tokio::task::spawn_blocking({
+        let s = situation.clone();
+        move || {
+            if let Err(e) = s.refresh(unix_now()) {
+                tracing::warn!(error = %e, "situation: gathering the held items failed");
+            }
+        }
+    });
     let state = Arc::new(AppState {
+        situation,
         witness_policy,
         credibility: credibility.clone(),
         max_body_bytes: cfg.api.max_body_bytes,

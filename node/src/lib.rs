@@ -20,5 +20,6 @@ pub mod netsim;
 pub mod privacy;
 pub mod provenance;
 pub mod publish;
+pub mod situation;
 pub mod store;
 pub mod taxii;

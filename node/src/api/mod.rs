@@ -70,6 +70,8 @@ pub struct AppState {
     pub taxii: crate::taxii::TaxiiState,
     /// Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Situation awareness: cached facts, the local asset inventory.
+    pub situation: Arc<crate::situation::Situations>,
 }
 
 /// Build the API router.
@@ -106,6 +108,11 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         )
         .route("/api/v1/reputation", get(credibility::reputation))
         .route("/api/v1/export", get(export::export))
+        .route("/api/v1/situation", get(crate::situation::api::situation))
+        .route(
+            "/api/v1/situation/graph/{id}",
+            get(crate::situation::api::graph),
+        )
         .route("/metrics", get(metrics))
         .route("/api/v1/peers", get(peers::peers))
         .route("/api/v1/peers/{peer_id}/block", post(block::block))
@@ -119,7 +126,10 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower::limit::ConcurrencyLimitLayer::new(max_concurrent))
         .with_state(state);
-    taxii.merge(api)
+    // The situation page is static and holds no data: served without the token.
+    let page = crate::situation::page::router()
+        .layer(tower::limit::ConcurrencyLimitLayer::new(max_concurrent));
+    taxii.merge(page).merge(api)
 }
 
 /// `GET /metrics` (Prometheus text format; `crate::metrics`).

@@ -14,6 +14,7 @@ mod misbehaviour;
 mod peers;
 mod publish;
 mod query;
+mod situation;
 mod verify;
 
 use std::path::PathBuf;
@@ -247,6 +248,34 @@ pub enum Command {
         #[arg(long, value_name = "X")]
         min_credibility: Option<f64>,
         /// Print JSON `{"count", "items", "next"}` (as GET /api/v1/intel) instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summarise the threat situation: items and sightings over time (estimates with their
+    /// 95 % intervals), top indicators, sectors and regions, the forecast and alerts, and
+    /// the intel that touches the local asset inventory (`[situation] assets`)
+    ///
+    /// Asks the running node (the same as GET /api/v1/situation and the /situation page),
+    /// or reads the store when the node is stopped.
+    ///
+    /// Examples:
+    ///   shoal situation --data-dir n1
+    ///   shoal situation --data-dir n1 --from 2026-11-01 --bucket 1d --json
+    #[command(verbatim_doc_comment)]
+    Situation {
+        #[command(flatten)]
+        dir: DataDirArg,
+        /// Start of the window: unix seconds, RFC 3339 or a date (default: 7 days before
+        /// --to).
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// End of the window (exclusive; default: the end of the current bucket).
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        /// Bucket width: 15m, 1h, 6h, 1d, ... (default 1h).
+        #[arg(long, value_name = "DURATION")]
+        bucket: Option<String>,
+        /// Print the JSON of GET /api/v1/situation instead of the summary.
         #[arg(long)]
         json: bool,
     },
@@ -641,6 +670,16 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 p.insert("community".to_string(), c);
             }
             export::run(&dir.data_dir, p).await
+        }
+        Command::Situation {
+            dir,
+            from,
+            to,
+            bucket,
+            json,
+        } => {
+            let args = situation::SituationArgs { from, to, bucket };
+            situation::run(&dir.data_dir, args, json).await
         }
         Command::Explain { dir, item_id, json } => {
             explain::run(&dir.data_dir, &item_id, json).await
