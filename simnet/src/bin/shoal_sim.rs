@@ -42,8 +42,8 @@ enum Command {
     /// Run a scenario and write its measurements to --out.
     ///
     /// Network scenarios write results.json (summary), series.csv, roc.csv and SVG
-    /// plots (delivery, latency, overhead, ROC, trust, privacy, convergence) and a
-    /// run.json with wall-clock figures; the credibility experiment writes report.json
+    /// plots (delivery, latency, overhead, ROC, trust, privacy, convergence), with a
+    /// `[drill]` drill.csv and drill.svg, and a run.json with wall-clock figures; the credibility experiment writes report.json
     /// and scores.csv. Unknown keys and out-of-range values are refused.
     Run {
         /// The scenario file, e.g. scenarios/smoke.toml.
@@ -182,14 +182,18 @@ fn run_network(
     for (k, v) in &r.adversaries {
         println!("  {k:<26}{v}");
     }
+    if let Some(drill) = &r.drill {
+        print!("{}", shoal_simnet::network::drill::summary::summary(drill));
+    }
     println!(
         "  {} events in {:.2?} ({:.0}/s)",
         r.events,
         wall,
         r.events as f64 / wall.as_secs_f64().max(1e-9)
     );
+    let drill_files = if r.drill.is_some() { ", drill.csv" } else { "" };
     println!(
-        "wrote results.json, series.csv, roc.csv and plots to {}",
+        "wrote results.json, series.csv, roc.csv{drill_files} and plots to {}",
         out.display()
     );
     Ok(())

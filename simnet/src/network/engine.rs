@@ -109,6 +109,8 @@ pub struct Engine {
     duration_s: f64,
     /// Bytes each node sent, per simulated second (its uplink load).
     uplink: Vec<Vec<u64>>,
+    /// Priority messages go out ahead of ordinary traffic: no queueing delay.
+    priority: bool,
 }
 
 impl Engine {
@@ -129,7 +131,14 @@ impl Engine {
             lazy_degree: s.topology.lazy_degree,
             duration_s: s.duration_s,
             uplink: vec![Vec::new(); n],
+            priority: false,
         }
+    }
+
+    /// Whether the next messages are priority messages (sent ahead of the ordinary
+    /// traffic queued on the sender's uplink; their bytes still count in its load).
+    pub fn set_priority(&mut self, priority: bool) {
+        self.priority = priority;
     }
 
     /// Add `bytes` to node `i`'s uplink in the second of `t`; returns the load (the
@@ -220,7 +229,11 @@ impl Engine {
             // queueing delay from the node's load in this second (M/D/1 mean wait).
             let fanout = peers.len().saturating_sub(1) as f64;
             let rho = self.uplink_load(v, ev.t, bytes as f64 * fanout);
-            let wait = tx * rho / (2.0 * (1.0 - rho.min(0.99)));
+            let wait = if self.priority {
+                0.0
+            } else {
+                tx * rho / (2.0 * (1.0 - rho.min(0.99)))
+            };
             let mut send_at = ev.t + self.proc_s + wait;
             for &(p, latency) in peers {
                 if p == ev.from {

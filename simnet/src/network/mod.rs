@@ -4,8 +4,10 @@
 //! seed. `scenario` is the file format, `world` the nodes, meshes and links, `engine`
 //! how one message spreads (push, lazy gossip, sync), `run` the workload and the
 //! measurements, `results` their shape, `histogram` the latency histograms, `output` the
-//! files (`results.json`, CSV, SVG plots) and `compare`.
+//! files (`results.json`, CSV, SVG plots) and `compare`; `drill` the emergency-response
+//! drills (advisories out, acknowledgements back).
 
+pub mod drill;
 pub mod engine;
 pub mod histogram;
 pub mod output;

@@ -5,7 +5,9 @@
 //!   decimals ([`CSV_DECIMALS`]);
 //! * `roc.csv` — the ROC curves (`curve,fpr,tpr`);
 //! * SVG plots: `delivery.svg`, `latency.svg`, `overhead.svg`, `roc.svg`, `trust.svg`,
-//!   `privacy.svg` and `convergence.svg`.
+//!   `privacy.svg` and `convergence.svg`;
+//! * with a drill: `drill.csv` (per member) and `drill.svg` (CDFs of time-to-notify and
+//!   time-to-acknowledge), see [`super::drill::files`].
 //!
 //! Everything written is a function of the [`Run`] alone, so the same seed gives
 //! byte-identical files. The plots use plotters' SVG backend without its `ttf`
@@ -84,6 +86,20 @@ pub fn write_all(dir: &Path, run: &Run) -> Result<(), OutputError> {
     for (name, plot) in PLOTS {
         let path = dir.join(name);
         let svg = plot(run).map_err(|e| OutputError::Plot {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write_file(&path, &svg)?;
+    }
+    if let Some(drill) = &run.drill {
+        use super::drill::files::{drill_csv, DRILL_CSV, DRILL_SVG};
+        write_file(&dir.join(DRILL_CSV), &drill_csv(drill))?;
+        let path = dir.join(DRILL_SVG);
+        let svg = super::drill::plot::drill_svg(
+            drill,
+            &title(run, "Drill: time to notify and to acknowledge"),
+        )
+        .map_err(|e| OutputError::Plot {
             path: path.clone(),
             message: e.to_string(),
         })?;
@@ -722,7 +738,8 @@ fn metrics(r: &Results) -> Vec<(String, Value)> {
 }
 
 /// The rows of the comparison: name, A, B, B − A. Adversary metrics present in either
-/// run are listed under `adversaries.<name>`, `—` where a run lacks one.
+/// run are listed under `adversaries.<name>`, `—` where a run lacks one; so are the
+/// drill's headline figures (`drill.*`, of the first advisory).
 fn comparison_rows(a: &Results, b: &Results) -> Vec<[String; 4]> {
     let mut rows: Vec<[String; 4]> = metrics(a)
         .into_iter()
@@ -744,6 +761,19 @@ fn comparison_rows(a: &Results, b: &Results) -> Vec<[String; 4]> {
                 Value::diff(va, vb),
             ],
         );
+    }
+    // The drill's headline figures, when either run has a drill.
+    if a.drill.is_some() || b.drill.is_some() {
+        use super::drill::summary::compare_metrics;
+        let at = rows.len() - 1;
+        let (ma, mb) = (
+            compare_metrics(a.drill.as_ref()),
+            compare_metrics(b.drill.as_ref()),
+        );
+        for (i, ((name, xa), (_, xb))) in ma.into_iter().zip(mb).enumerate() {
+            let (va, vb) = (Value::from(xa), Value::from(xb));
+            rows.insert(at + i, [name, va.show(), vb.show(), Value::diff(va, vb)]);
+        }
     }
     rows
 }
@@ -810,6 +840,7 @@ mod tests {
             equivocation_detection_s: None,
             adversaries: BTreeMap::from([("flooder_items_delivered".to_string(), 3.0)]),
             events: 1_234_567,
+            drill: None,
         }
     }
 
@@ -855,6 +886,7 @@ mod tests {
                 budget: 1.0,
             },
             heals_s: vec![60.0],
+            drill: None,
         }
     }
 

@@ -61,6 +61,9 @@ pub struct Results {
     pub adversaries: BTreeMap<String, f64>,
     /// Events processed by the simulator.
     pub events: u64,
+    /// The emergency-response drill, when the scenario has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<super::drill::DrillResults>,
 }
 
 /// Time series, one row per bucket of simulated time (`series.csv`).
@@ -134,4 +137,7 @@ pub struct Run {
     pub epsilon: NodeEpsilon,
     /// Times (seconds) at which partitions healed, for the convergence plot.
     pub heals_s: Vec<f64>,
+    /// The drill's per-member detail, when the scenario has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<super::drill::DrillRun>,
 }

@@ -19,6 +19,8 @@
 //!   rounds) — per-delivery signature checks are not repeated (each would be the same
 //!   verification), and the noise is drawn from the run's seeded generator rather than
 //!   OpenSSL's (so a seed reproduces the run exactly).
+//!
+//! A scenario's `[drill]` runs after the workload ([`super::drill::sim`]).
 
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
@@ -41,7 +43,7 @@ use super::scenario::NetScenario;
 use super::world::{Role, World};
 
 /// Simulation start (unix seconds) for timestamps in objects.
-const EPOCH: u64 = 1_767_225_600;
+pub(crate) const EPOCH: u64 = 1_767_225_600;
 /// The simulated organisations' internal domain.
 const INTERNAL_DOMAIN: &str = "corp.example.com";
 /// An internal host and a user named in some items.
@@ -554,6 +556,20 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
             Kind::Equivocation { .. } => {}
         }
     }
+    // The emergency-response drill, after the workload (its own seeded stream).
+    let drilled = match &s.drill {
+        Some(spec) => Some(super::drill::sim::simulate(
+            spec,
+            s,
+            &w,
+            &mut engine,
+            &mut ledgers,
+        )?),
+        None => None,
+    };
+    if let Some(d) = &drilled {
+        events += d.events;
+    }
     progress(s.duration_s, events);
     // Credibility at the end, and trust over time.
     let anchors: BTreeSet<PublicKey> = (0..w.n)
@@ -783,6 +799,7 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
         equivocation_detection_s: equivocation_detect.iter().copied().reduce(f64::max),
         adversaries,
         events,
+        drill: drilled.as_ref().map(|d| d.results.clone()),
     };
     Ok(Run {
         results,
@@ -793,6 +810,7 @@ pub fn run(s: &NetScenario, progress: Progress<'_>) -> Result<Run, String> {
             budget: s.privacy.lifetime_epsilon,
         },
         heals_s: heals,
+        drill: drilled.map(|d| d.run),
     })
 }
 

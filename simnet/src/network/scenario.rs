@@ -1,6 +1,7 @@
 //! The network scenario format (TOML, `kind = "network"`): nodes, anchors and
 //! communities, the gossip topology, the link model, the workload, churn, partitions,
-//! adversaries, privacy settings, duration and seed. Every key has a default; unknown
+//! adversaries, privacy settings, duration and seed, and an optional drill (`[drill]`,
+//! [`super::drill::spec`]). Every key has a default; unknown
 //! keys are refused and values range-checked (the error names the key). See
 //! `scenarios/smoke.toml` for every key with a comment.
 
@@ -60,6 +61,9 @@ pub struct NetScenario {
     pub adversaries: Adversaries,
     /// Privacy.
     pub privacy: Privacy,
+    /// An emergency-response drill (`[drill]`, optional): see `scenarios/drill.toml`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drill: Option<super::drill::DrillSpec>,
 }
 
 /// `[nodes]`.
@@ -214,6 +218,7 @@ impl Default for NetScenario {
             partitions: Vec::new(),
             adversaries: Adversaries::default(),
             privacy: Privacy::default(),
+            drill: None,
         }
     }
 }
@@ -442,6 +447,9 @@ impl NetScenario {
             return Err(invalid("privacy.count_sensitivity", "at least 1"));
         }
         positive("privacy.mean_count", p.mean_count)?;
+        if let Some(d) = &self.drill {
+            d.validate(self.nodes.anchors, self.duration_s)?;
+        }
         Ok(())
     }
 }
