@@ -284,7 +284,27 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             }
         }
     });
+    let advisories = Arc::new(crate::advisory::Advisories::new(
+        store.clone(),
+        crate::advisory::Identity {
+            key: key.public(),
+            anchor: cfg.node.role == shoal_config::Role::Anchor,
+            sector: cfg.privacy.dp.member_sector.clone(),
+            region: cfg.privacy.dp.member_region.clone(),
+            roots: crate::credibility::roots(&cfg)?,
+            own_chain: dir.admission_chain()?,
+        },
+        cfg.envelope.max_bytes,
+    ));
+    // Builds the advisory index from the store, then reminds of overdue advisories.
+    let advisories_task = tokio::spawn(crate::advisory::reminders::run(
+        advisories.clone(),
+        metrics.clone(),
+        net.clone(),
+        shutdown_rx.clone(),
+    ));
     let state = Arc::new(AppState {
+        advisories,
         situation,
         witness_policy,
         credibility: credibility.clone(),
@@ -356,6 +376,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         }
     }
     let _ = credibility_task.await;
+    let _ = advisories_task.await;
     let writer_result = writer_task.await;
     let _ = std::fs::remove_file(dir.api_addr_path());
     tokio::task::spawn_blocking(move || store.flush()).await??;

@@ -4,6 +4,7 @@
 //! peer network [`net`], the [`daemon`] that runs them, and the [`cli`] behind the
 //! `shoal` binary.
 
+pub mod advisory;
 pub mod api;
 pub mod cli;
 pub mod client;

@@ -6,7 +6,8 @@
 //! publish latency. Read from the node's state at each scrape: items received by gossip
 //! and sync, gossip messages rejected by offence, sync requests served, checkpoints
 //! verified and cosigned, equivocations, peers, ledger and checkpoint size, seconds since
-//! the last checkpoint, privacy budget left, evidence and trust-graph size. Counters read
+//! the last checkpoint, privacy budget left, evidence and trust-graph size. Set by the
+//! advisory reminders: critical advisories overdue (`crate::advisory::reminders`). Counters read
 //! from state only ever move forward (by the difference since the last scrape).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +57,7 @@ pub struct Metrics {
     lifetime_remaining: FGauge,
     evidence: Gauge,
     trust_nodes: Gauge,
+    advisories_overdue: Gauge,
     /// When the own checkpoint last advanced (unix ms).
     last_checkpoint_ms: AtomicU64,
     /// Serialises scrapes (counter catch-up is read-modify-write).
@@ -125,6 +127,7 @@ impl Metrics {
             lifetime_remaining: FGauge::default(),
             evidence: Gauge::default(),
             trust_nodes: Gauge::default(),
+            advisories_overdue: Gauge::default(),
             last_checkpoint_ms: AtomicU64::new(0),
             scrape: Mutex::new(()),
             registry: Registry::default(),
@@ -225,7 +228,17 @@ impl Metrics {
             "Nodes in the trust graph",
             m.trust_nodes.clone(),
         );
+        registry.register(
+            "advisories_overdue",
+            "Critical advisories concerning this node past their deadline without a final acknowledgement",
+            m.advisories_overdue.clone(),
+        );
         Self { registry, ..m }
+    }
+
+    /// Set how many critical advisories this node is overdue on (`crate::advisory`).
+    pub fn set_advisories_overdue(&self, n: usize) {
+        self.advisories_overdue.set(to_i64(n as u64));
     }
 
     /// Count a publish call.

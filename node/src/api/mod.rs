@@ -72,6 +72,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Situation awareness: cached facts, the local asset inventory.
     pub situation: Arc<crate::situation::Situations>,
+    /// Advisories and acknowledgements (`crate::advisory`).
+    pub advisories: Arc<crate::advisory::Advisories>,
 }
 
 /// Build the API router.
@@ -112,6 +114,15 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize, max_concurrent: usize
         .route(
             "/api/v1/situation/graph/{id}",
             get(crate::situation::api::graph),
+        )
+        .route(
+            "/api/v1/advisories",
+            get(crate::advisory::api::list).post(crate::advisory::api::publish),
+        )
+        .route("/api/v1/advisories/{id}", get(crate::advisory::api::show))
+        .route(
+            "/api/v1/advisories/{id}/ack",
+            post(crate::advisory::api::ack),
         )
         .route("/metrics", get(metrics))
         .route("/api/v1/peers", get(peers::peers))

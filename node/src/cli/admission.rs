@@ -42,6 +42,7 @@ pub(super) fn issue(
     communities: &[String],
     days: u64,
     role: Role,
+    (sector, region): (Option<String>, Option<String>),
     out: Option<&Path>,
 ) -> Result<ExitCode> {
     let dir = DataDir::open(root)?;
@@ -74,7 +75,16 @@ pub(super) fn issue(
         );
     }
     let now = unix_now();
-    let grant = Grant::for_days(role, communities.iter().map(String::as_str), now, days);
+    let attributes = match (&sector, &region) {
+        (None, None) => String::new(),
+        _ => format!(
+            " (sector {}, region {})",
+            sector.as_deref().unwrap_or("-"),
+            region.as_deref().unwrap_or("-")
+        ),
+    };
+    let grant = Grant::for_days(role, communities.iter().map(String::as_str), now, days)
+        .with_attributes(sector, region);
     let chain = Chain::issue(
         &key,
         anchor_chain.as_ref(),
@@ -85,7 +95,7 @@ pub(super) fn issue(
     )?;
     write_out(out, &format!("{}\n", chain.to_json_pretty()))?;
     eprintln!(
-        "issued: {} ({}) for {} as {role}, valid {days} days",
+        "issued: {} ({}) for {} as {role}{attributes}, valid {days} days",
         req.name(),
         req.public_key().peer_id()?,
         communities.join(",")

@@ -2,6 +2,7 @@
 //! subcommands in this module's files.
 
 mod admission;
+mod advisory;
 mod budget;
 mod demo;
 mod explain;
@@ -251,6 +252,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Emergency advisories: publish, list, show and acknowledge
+    ///
+    /// Publish an advisory (with an optional CACAO 2.0 playbook), list and show what this
+    /// node holds with the members' acknowledgements, and acknowledge one (received →
+    /// assessing → mitigated | not_affected). Through the running node's API.
+    Advisory {
+        #[command(subcommand)]
+        action: advisory::AdvisoryAction,
+    },
     /// Summarise the threat situation: items and sightings over time (estimates with their
     /// 95 % intervals), top indicators, sectors and regions, the forecast and alerts, and
     /// the intel that touches the local asset inventory (`[situation] assets`)
@@ -373,6 +383,14 @@ pub enum AdmissionAction {
         /// Role granted: member, or anchor for a lower-level (e.g. provincial) anchor.
         #[arg(long, default_value = "member")]
         role: shoal_protocol::admission::Role,
+        /// The member's sector, as this anchor vouches for it (shown next to its
+        /// acknowledgements of advisories), e.g. energy. An anchor limited to one
+        /// sector can only grant that one.
+        #[arg(long)]
+        sector: Option<String>,
+        /// The member's region, as this anchor vouches for it, e.g. north.
+        #[arg(long)]
+        region: Option<String>,
         /// Write the chain to FILE instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -577,6 +595,8 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 communities,
                 days,
                 role,
+                sector,
+                region,
                 out,
             } => admission::issue(
                 &dir.data_dir,
@@ -584,6 +604,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 &communities,
                 days,
                 role,
+                (sector, region),
                 out.as_deref(),
             ),
             AdmissionAction::Install { dir, cert_file } => {
@@ -685,5 +706,6 @@ async fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             explain::run(&dir.data_dir, &item_id, json).await
         }
         Command::Peers { dir, json } => peers::run(&dir.data_dir, json).await,
+        Command::Advisory { action } => advisory::run(action).await,
     }
 }

@@ -245,14 +245,20 @@ impl Driver {
     }
 
     /// Subscribe to the control topic, the CLEAR topic and the topics of every community
-    /// this node is admitted to (a trust root joins every community it has seen).
+    /// this node is admitted to (a trust root joins every community it has seen), each
+    /// with its advisory (priority) topic.
     pub fn join_topics(&mut self) {
         if self.dir.own.is_none() {
             return;
         }
-        let mut wanted = vec![topics::control(), topics::clear()];
+        let mut wanted = vec![
+            topics::control(),
+            topics::clear(),
+            topics::advisories_clear(),
+        ];
         for c in self.dir.own_communities() {
             wanted.push(topics::community(&c));
+            wanted.push(topics::advisories(&c));
         }
         for t in wanted {
             let name = t.hash().into_string();

@@ -5,7 +5,8 @@
 //! Intel checks, in order: the forwarding peer is admitted; the bytes decode as an
 //! envelope within the size limit and the publisher's signature verifies; the TLP and
 //! community fit the topic (CLEAR on the CLEAR topic, GREEN/AMBER on their community's
-//! topic) and the forwarding peer belongs to that community; the publisher is admitted
+//! topic; the priority advisory topics likewise, carrying only advisories and acks) and
+//! the forwarding peer belongs to that community; the publisher is admitted
 //! (unknown publishers are held back until their admission arrives) and may publish to
 //! that community; this node may receive it; it is not a replay of a held item.
 
@@ -46,7 +47,10 @@ impl Driver {
             } => {
                 let verdict = match topics::classify(&message.topic) {
                     topics::Kind::Control => self.on_control(propagation_source, &message.data),
-                    topics::Kind::Clear | topics::Kind::Community(_) => {
+                    topics::Kind::Clear
+                    | topics::Kind::Community(_)
+                    | topics::Kind::AdvisoryClear
+                    | topics::Kind::AdvisoryCommunity(_) => {
                         self.ingest_intel(Some(propagation_source), &message.topic, &message.data)
                     }
                     topics::Kind::Unknown => Verdict::Reject(Offence::WrongTopic),
@@ -111,6 +115,16 @@ impl Driver {
                     b.tlp,
                     shoal_protocol::Tlp::Green | shoal_protocol::Tlp::Amber
                 ) && b.community == c
+            }
+            topics::Kind::AdvisoryClear => {
+                b.tlp == shoal_protocol::Tlp::Clear && topics::carries_advisory(&b.object)
+            }
+            topics::Kind::AdvisoryCommunity(c) => {
+                matches!(
+                    b.tlp,
+                    shoal_protocol::Tlp::Green | shoal_protocol::Tlp::Amber
+                ) && b.community == c
+                    && topics::carries_advisory(&b.object)
             }
             _ => false,
         };

@@ -224,7 +224,9 @@ impl Driver {
             p.early_subscriptions.push(topic.clone());
             return;
         };
-        if let topics::Kind::Community(c) = topics::classify(topic) {
+        if let topics::Kind::Community(c) | topics::Kind::AdvisoryCommunity(c) =
+            topics::classify(topic)
+        {
             if !adm.is_member_of(&c) {
                 tracing::info!(%peer, community = c, "peer subscribed to a community it is not admitted to");
                 self.punish(peer, Offence::WrongTopic);

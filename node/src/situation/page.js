@@ -170,6 +170,7 @@
         drawGraph();
         return null;
       })
+      .then(loadAdvisories)
       .then(function () {
         document.body.dataset.rendered = "true";
       })
@@ -647,6 +648,36 @@
         h("td", null, h("span", { "class": "kind", text: m.item_type + " " }), truncate(m.label, 90)),
         h("td", { title: m.publisher, text: shortKey(m.publisher) }),
         h("td", { "class": "num", text: m.credibility === null || m.credibility === undefined ? "–" : Number(m.credibility).toFixed(2) })));
+    });
+  }
+
+  // Advisories (GET /api/v1/advisories): overdue ones are those this node must still
+  // acknowledge as mitigated or not affected (`shoal advisory ack`).
+  function loadAdvisories() {
+    return api("/api/v1/advisories").then(renderAdvisories, function (e) {
+      if (e && e.unauthorized) { throw e; }
+      recordError("advisories: " + (e && e.message ? e.message : e));
+    });
+  }
+
+  function renderAdvisories(a) {
+    var list = (a && a.advisories) || [];
+    $("advisories-note").textContent = a.overdue
+      ? a.overdue + " overdue · acknowledge with `shoal advisory ack`"
+      : "critical advisories are reminded until acknowledged mitigated or not affected";
+    var tbody = clear(document.querySelector("#advisories tbody"));
+    if (!list.length) {
+      tbody.appendChild(h("tr", null, h("td", { colspan: 5, "class": "empty", text: "No advisories." })));
+      return;
+    }
+    list.forEach(function (x) {
+      var acks = x.acks || {};
+      tbody.appendChild(h("tr", null,
+        h("td", null, h("span", { "class": "kind", text: x.severity + (x.drill ? " · drill" : "") })),
+        h("td", { title: x.id + (x.authoritative ? " · from an anchor" : " · from a member") }, truncate(x.title, 90)),
+        h("td", null, x.overdue ? h("span", { "class": "badge acc", text: "overdue" }) : null, String(x.deadline || "")),
+        h("td", { "class": "num", text: String(acks.total || 0) }),
+        h("td", { text: x.own_status || "–" })));
     });
   }
 

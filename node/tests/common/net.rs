@@ -135,6 +135,11 @@ impl Net {
 
     /// Have the anchor admit the node at `dir` to `communities` (request, issue, install).
     pub fn admit(&self, dir: &Path, communities: &[&str]) {
+        self.admit_with(dir, communities, &[]);
+    }
+
+    /// [`Self::admit`] with more `shoal admission issue` arguments (e.g. `--sector`).
+    pub fn admit_with(&self, dir: &Path, communities: &[&str], issue_args: &[&str]) {
         let req = dir.join("request.json");
         let cert = dir.join("cert.json");
         let (c, _, e) = shoal(&[
@@ -147,7 +152,7 @@ impl Net {
         ]);
         assert_eq!(c, 0, "{e}");
         let comms = communities.join(",");
-        let (c, _, e) = shoal(&[
+        let mut args = vec![
             "admission",
             "issue",
             "--data-dir",
@@ -157,7 +162,9 @@ impl Net {
             &comms,
             "--out",
             cert.to_str().unwrap(),
-        ]);
+        ];
+        args.extend_from_slice(issue_args);
+        let (c, _, e) = shoal(&args);
         assert_eq!(c, 0, "{e}");
         let (c, _, e) = shoal(&[
             "admission",

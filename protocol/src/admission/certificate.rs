@@ -2,14 +2,21 @@
 //! validity period), the [`Grant`] an anchor hands out, and the [`Chain`] file a node
 //! presents to its peers.
 //!
-//! Certificate JSON (all members required, no others allowed):
+//! Certificate JSON (all members required except `sector` and `region`, no others
+//! allowed):
 //!
 //! ```json
 //! {"version": 1, "serial": "<16 hex>", "subject": "<64 hex>", "name": "…",
 //!  "role": "member" | "anchor", "communities": ["a", "b"],
+//!  "sector": "energy", "region": "north",
 //!  "not_before": 1700000000, "not_after": 1731536000,
 //!  "issuer": "<64 hex>", "signature": "<base64>"}
 //! ```
+//!
+//! `sector` and `region` are the attributes the admitting anchor (a regulator) vouches
+//! for: shown next to a member's signed acknowledgements of advisories. They are absent
+//! when not granted (never `null`); an anchor whose own certificate names a sector or
+//! region may only grant that one.
 //!
 //! The signature is Ed25519 by `issuer` over [`CERTIFICATE_DOMAIN`] ‖ RFC 8785 canonical JSON
 //! of the object without `"signature"`. Every member has exactly one accepted spelling
@@ -59,6 +66,10 @@ pub struct Grant {
     pub not_before: u64,
     /// End of validity (unix seconds, exclusive).
     pub not_after: u64,
+    /// The subject's sector, as the issuer vouches for it.
+    pub sector: Option<String>,
+    /// The subject's region, as the issuer vouches for it.
+    pub region: Option<String>,
 }
 
 impl Grant {
@@ -73,7 +84,16 @@ impl Grant {
             communities: communities.into_iter().map(Into::into).collect(),
             not_before,
             not_after,
+            sector: None,
+            region: None,
         }
+    }
+
+    /// The same grant, vouching for the subject's sector and region.
+    pub fn with_attributes(mut self, sector: Option<String>, region: Option<String>) -> Self {
+        self.sector = sector;
+        self.region = region;
+        self
     }
 
     /// A grant valid for `days` days from `now` (with `not_before` backdated by
@@ -107,6 +127,10 @@ pub struct Certificate {
     pub role: Role,
     /// Communities the subject is admitted to (sorted, deduplicated by construction).
     pub communities: BTreeSet<String>,
+    /// The subject's sector, if the issuer vouches for one.
+    pub sector: Option<String>,
+    /// The subject's region, if the issuer vouches for one.
+    pub region: Option<String>,
     /// Start of validity (unix seconds, inclusive).
     pub not_before: u64,
     /// End of validity (unix seconds, exclusive).
@@ -127,6 +151,10 @@ struct CertificateWire {
     name: String,
     role: Role,
     communities: Vec<String>,
+    #[serde(default)]
+    sector: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
     not_before: u64,
     not_after: u64,
     issuer: String,
@@ -158,6 +186,8 @@ impl Certificate {
             name: name.to_owned(),
             role: grant.role,
             communities: grant.communities.clone(),
+            sector: grant.sector.clone(),
+            region: grant.region.clone(),
             not_before: grant.not_before,
             not_after: grant.not_after,
             issuer: issuer_key.public(),
@@ -183,6 +213,15 @@ impl Certificate {
                 community: community.clone(),
                 source,
             })?;
+        }
+        for (attribute, value) in [("sector", &self.sector), ("region", &self.region)] {
+            if let Some(value) = value {
+                check_community(value).map_err(|source| AdmissionError::InvalidAttribute {
+                    attribute,
+                    value: value.clone(),
+                    source,
+                })?;
+            }
         }
         codec::check_time(self.not_before, "not_before")?;
         codec::check_time(self.not_after, "not_after")?;
@@ -234,6 +273,15 @@ impl Certificate {
             });
         };
         codec::check_tag(&map, "version", CERTIFICATE_VERSION, CERT_WHAT)?;
+        // One spelling: an attribute not granted is absent, not `null`.
+        for attribute in ["sector", "region"] {
+            if map.get(attribute).is_some_and(Value::is_null) {
+                return Err(AdmissionError::Malformed {
+                    what: CERT_WHAT,
+                    reason: format!("{attribute:?} is null; leave it out when not granted"),
+                });
+            }
+        }
         let wire: CertificateWire = codec::from_map(map, CERT_WHAT)?;
         let mut communities = BTreeSet::new();
         for community in wire.communities {
@@ -251,6 +299,8 @@ impl Certificate {
             name: wire.name,
             role: wire.role,
             communities,
+            sector: wire.sector,
+            region: wire.region,
             not_before: wire.not_before,
             not_after: wire.not_after,
             issuer: codec::parse_key(&wire.issuer, "issuer")?,
@@ -283,6 +333,12 @@ impl Certificate {
                     .collect(),
             ),
         );
+        if let Some(sector) = &self.sector {
+            map.insert("sector".to_owned(), Value::String(sector.clone()));
+        }
+        if let Some(region) = &self.region {
+            map.insert("region".to_owned(), Value::String(region.clone()));
+        }
         map.insert("not_before".to_owned(), Value::from(self.not_before));
         map.insert("not_after".to_owned(), Value::from(self.not_after));
         map.insert(
@@ -447,6 +503,20 @@ fn check_anchor_chain(
         return Err(AdmissionError::CommunityNotHeld {
             community: community.clone(),
         });
+    }
+    for (attribute, held, granted) in [
+        ("sector", &leaf.sector, &grant.sector),
+        ("region", &leaf.region, &grant.region),
+    ] {
+        if let Some(held) = held {
+            if granted.as_ref() != Some(held) {
+                return Err(AdmissionError::AttributeNotHeld {
+                    attribute,
+                    held: held.clone(),
+                    granted: granted.clone(),
+                });
+            }
+        }
     }
     Ok(())
 }

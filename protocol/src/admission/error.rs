@@ -84,6 +84,17 @@ pub enum AdmissionError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A sector or region is not a valid name (the community name rules apply).
+    #[error("{attribute} {value:?} is invalid: {source}")]
+    InvalidAttribute {
+        /// `sector` or `region`.
+        attribute: &'static str,
+        /// The rejected value.
+        value: String,
+        /// Why.
+        #[source]
+        source: EnvelopeError,
+    },
     /// A community name is not valid (see `envelope::check_community`).
     #[error("community {community:?} is invalid: {source}")]
     InvalidCommunity {
@@ -236,6 +247,20 @@ pub enum AdmissionError {
         /// The community not held by the issuer.
         community: String,
     },
+    /// An intermediate anchor vouched for a sector or region other than its own.
+    #[error("certificate #{index} ({name:?}) has {attribute} {value:?}, but its issuer is limited to {attribute} {held:?}")]
+    AttributeEscalation {
+        /// Position of the certificate.
+        index: usize,
+        /// Its subject name.
+        name: String,
+        /// `sector` or `region`.
+        attribute: &'static str,
+        /// What it says (`None`: nothing).
+        value: Option<String>,
+        /// What its issuer's certificate is limited to.
+        held: String,
+    },
     /// A certificate in the chain has been revoked.
     #[error("certificate #{index} ({name:?}) was revoked at {revoked_at}: {reason:?}")]
     Revoked {
@@ -290,6 +315,18 @@ pub enum AdmissionError {
     CommunityNotHeld {
         /// The community.
         community: String,
+    },
+    /// The issuer is limited to one sector or region and tried to grant another (or none).
+    #[error(
+        "cannot grant {attribute} {granted:?}: this anchor is limited to {attribute} {held:?}"
+    )]
+    AttributeNotHeld {
+        /// `sector` or `region`.
+        attribute: &'static str,
+        /// What the anchor's certificate names.
+        held: String,
+        /// What was asked for.
+        granted: Option<String>,
     },
     /// An anchor at this depth could not issue any valid certificate.
     #[error("cannot certify an anchor here: its members' chains would exceed {max} certificates")]

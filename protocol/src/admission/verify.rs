@@ -20,7 +20,9 @@ use shoal_crypto::PublicKey;
 /// 4. the last certificate's issuer is a trust root ([`AdmissionError::UnknownRoot`]);
 /// 5. every issuer that is not a trust root holds role anchor
 ///    ([`AdmissionError::IssuerNotAnchor`]) and granted only communities it holds itself
-///    ([`AdmissionError::CommunityEscalation`]); a root may grant any;
+///    ([`AdmissionError::CommunityEscalation`]), and the sector and region its own
+///    certificate is limited to, if any ([`AdmissionError::AttributeEscalation`]); a root
+///    may grant any;
 /// 6. every certificate is valid at `now` ([`AdmissionError::NotYetValid`],
 ///    [`AdmissionError::Expired`]);
 /// 7. no certificate is revoked ([`AdmissionError::Revoked`]; see
@@ -95,6 +97,22 @@ pub fn verify_chain(
                 name: cert.name.clone(),
                 community: community.clone(),
             });
+        }
+        for (attribute, value, held) in [
+            ("sector", &cert.sector, &parent.sector),
+            ("region", &cert.region, &parent.region),
+        ] {
+            if let Some(held) = held {
+                if value.as_ref() != Some(held) {
+                    return Err(AdmissionError::AttributeEscalation {
+                        index,
+                        name: cert.name.clone(),
+                        attribute,
+                        value: value.clone(),
+                        held: held.clone(),
+                    });
+                }
+            }
         }
     }
 
