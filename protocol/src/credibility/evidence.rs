@@ -17,15 +17,25 @@
 //! do not add up, the latest time is kept (a new sighting resets the age clock). A
 //! publisher cannot confirm or refute its own claims.
 //!
-//! [`EvidenceSet`] keeps everything in ordered maps, so iterating it — and everything
-//! computed from it — is the same on every node that holds the same envelopes,
-//! whatever the order they arrived in.
+//! [`EvidenceSet`] keeps everything in ordered maps (small ones as sorted vectors,
+//! [`super::vecmap`]), so iterating it — and everything computed from it — is the same
+//! on every node that holds the same envelopes, whatever the order they arrived in.
+//!
+//! It is kept in memory for the node's lifetime, one entry per item held, so it is
+//! compact: ids and patterns are shared (`Arc<str>`) between the maps that name them,
+//! the standard STIX type names are not allocated ([`TypeName`]), a claim's id is not
+//! stored again in its record, and the envelopes taken in are remembered as ranges of
+//! ledger indices per publisher.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 use shoal_crypto::PublicKey;
 
+use super::outcomes::{Builder, Outcomes};
+use super::vecmap::{SortedVecMap, SortedVecSet};
 use crate::envelope::Envelope;
 
 /// Most targets one opinion may name (more are ignored).
@@ -135,11 +145,80 @@ pub fn classify(object: &Value) -> Option<Statement> {
     }
 }
 
-/// One published claim, as the set keeps it.
+/// A STIX type name as the set keeps it: the names of STIX 2.1 are borrowed from a
+/// static table, others owned.
+pub type TypeName = Cow<'static, str>;
+
+/// The object types of STIX 2.1 (sorted).
+const STIX_TYPES: [&str; 42] = [
+    "artifact",
+    "attack-pattern",
+    "autonomous-system",
+    "campaign",
+    "course-of-action",
+    "directory",
+    "domain-name",
+    "email-addr",
+    "email-message",
+    "extension-definition",
+    "file",
+    "grouping",
+    "identity",
+    "incident",
+    "indicator",
+    "infrastructure",
+    "intrusion-set",
+    "ipv4-addr",
+    "ipv6-addr",
+    "language-content",
+    "location",
+    "mac-addr",
+    "malware",
+    "malware-analysis",
+    "marking-definition",
+    "mutex",
+    "network-traffic",
+    "note",
+    "observed-data",
+    "opinion",
+    "process",
+    "relationship",
+    "report",
+    "sighting",
+    "software",
+    "threat-actor",
+    "tool",
+    "url",
+    "user-account",
+    "vulnerability",
+    "windows-registry-key",
+    "x509-certificate",
+];
+
+/// `name` as a [`TypeName`]: borrowed from the static table if it is a STIX type.
+pub fn type_name(name: String) -> TypeName {
+    match STIX_TYPES.binary_search(&name.as_str()) {
+        Ok(i) => STIX_TYPES
+            .get(i)
+            .map_or(Cow::Owned(name), |s| Cow::Borrowed(*s)),
+        Err(_) => Cow::Owned(name),
+    }
+}
+
+/// One published claim, as the set keeps it (under its id, [`Target::claims`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRecord {
-    /// The claim.
-    pub claim: Claim,
+    /// Its STIX type.
+    pub object_type: TypeName,
+    /// For indicators, the pattern (shared with the key of [`EvidenceSet::patterns`]).
+    pub pattern: Option<Arc<str>>,
+    /// Declared STIX `confidence` (0-100).
+    pub confidence: Option<u8>,
+    /// Retired: this claim or an earlier one of the same id by the same publisher was
+    /// `revoked: true` (a revocation sticks).
+    pub revoked: bool,
+    /// The observable type the claim is about ([`Claim::observable`]).
+    pub observable: Option<TypeName>,
     /// Its ledger index in the publisher's log.
     pub ledger_index: u64,
     /// When it was published (unix seconds, the envelope's coarse time).
@@ -157,22 +236,63 @@ pub struct Report {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Target {
     /// Publishers that claimed it (the latest claim of each).
-    pub claims: BTreeMap<PublicKey, ClaimRecord>,
+    pub claims: SortedVecMap<PublicKey, ClaimRecord>,
     /// Confirmations by reporter.
-    pub confirmations: BTreeMap<PublicKey, Report>,
+    pub confirmations: SortedVecMap<PublicKey, Report>,
     /// Refutations by reporter.
-    pub refutations: BTreeMap<PublicKey, Report>,
+    pub refutations: SortedVecMap<PublicKey, Report>,
+}
+
+/// Ledger indices taken in, per publisher, as maximal ranges `first → last` (inclusive):
+/// a publisher's envelopes mostly arrive as runs of consecutive indices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Seen {
+    ranges: BTreeMap<PublicKey, BTreeMap<u64, u64>>,
+    count: usize,
+}
+
+impl Seen {
+    fn contains(&self, publisher: &PublicKey, index: u64) -> bool {
+        self.ranges.get(publisher).is_some_and(|r| {
+            r.range(..=index)
+                .next_back()
+                .is_some_and(|(_, last)| index <= *last)
+        })
+    }
+
+    /// Note `index`; returns whether it was new.
+    fn insert(&mut self, publisher: PublicKey, index: u64) -> bool {
+        if self.contains(&publisher, index) {
+            return false;
+        }
+        let ranges = self.ranges.entry(publisher).or_default();
+        // The range ending just before `index`, and the one starting just after.
+        let before = index.checked_sub(1).and_then(|prev| {
+            ranges
+                .range(..index)
+                .next_back()
+                .filter(|(_, last)| **last == prev)
+                .map(|(first, _)| *first)
+        });
+        let after = index
+            .checked_add(1)
+            .and_then(|next| ranges.remove(&next).map(|last| (next, last)));
+        let last = after.map_or(index, |(_, last)| last);
+        ranges.insert(before.unwrap_or(index), last);
+        self.count = self.count.saturating_add(1);
+        true
+    }
 }
 
 /// All evidence a node holds, in a canonical order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EvidenceSet {
     /// By STIX id.
-    pub targets: BTreeMap<String, Target>,
-    /// Indicator pattern → ids claiming it.
-    pub patterns: BTreeMap<String, BTreeSet<String>>,
+    pub targets: BTreeMap<Arc<str>, Target>,
+    /// Indicator pattern → ids claiming it (the ids shared with [`EvidenceSet::targets`]).
+    pub patterns: BTreeMap<Arc<str>, SortedVecSet<Arc<str>>>,
     /// Envelopes taken in (leaf identity: publisher and index), to ignore repeats.
-    seen: BTreeSet<(PublicKey, u64)>,
+    seen: Seen,
 }
 
 impl EvidenceSet {
@@ -183,18 +303,20 @@ impl EvidenceSet {
 
     /// Envelopes taken in.
     pub fn len(&self) -> usize {
-        self.seen.len()
+        self.seen.count
     }
 
     /// Whether nothing was taken in.
     pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
+        self.seen.count == 0
     }
 
     /// Take in a (signature-checked) envelope; returns whether it was new evidence.
     pub fn add(&mut self, env: &Envelope) -> bool {
-        let key = (env.body.publisher, env.body.ledger_index);
-        if self.seen.contains(&key) {
+        if self
+            .seen
+            .contains(&env.body.publisher, env.body.ledger_index)
+        {
             return false;
         }
         let Ok(object) = env.object_json() else {
@@ -203,7 +325,7 @@ impl EvidenceSet {
         let Some(statement) = classify(&object) else {
             return false;
         };
-        self.seen.insert(key);
+        self.seen.insert(env.body.publisher, env.body.ledger_index);
         self.add_statement(
             env.body.publisher,
             env.body.ledger_index,
@@ -221,34 +343,51 @@ impl EvidenceSet {
         at: u64,
         statement: Statement,
     ) {
-        let report = |m: &mut BTreeMap<PublicKey, Report>| {
-            let r = m.entry(publisher).or_insert(Report { at });
+        let report = |m: &mut SortedVecMap<PublicKey, Report>| {
+            let r = m.get_or_insert(publisher, Report { at });
             r.at = r.at.max(at);
         };
         match statement {
-            Statement::Claim(claim) => {
-                if let Some(p) = &claim.pattern {
+            Statement::Claim(Claim {
+                id,
+                object_type,
+                pattern,
+                confidence,
+                revoked,
+                observable,
+            }) => {
+                let (id, _) = self.target(id);
+                let pattern = pattern.map(|p| {
+                    let p = match self.patterns.get_key_value(p.as_str()) {
+                        Some((k, _)) => Arc::clone(k),
+                        None => Arc::from(p),
+                    };
                     self.patterns
-                        .entry(p.clone())
+                        .entry(Arc::clone(&p))
                         .or_default()
-                        .insert(claim.id.clone());
-                }
-                let target = self.targets.entry(claim.id.clone()).or_default();
-                let newer = target
-                    .claims
-                    .get(&publisher)
-                    .is_none_or(|c| c.ledger_index < ledger_index);
-                if newer {
+                        .insert(Arc::clone(&id));
+                    p
+                });
+                let Some(target) = self.targets.get_mut(&*id) else {
+                    return;
+                };
+                let previous = target.claims.get_mut(&publisher);
+                if let Some(c) = previous.filter(|c| c.ledger_index >= ledger_index) {
+                    // An older copy: only its revocation counts (it retires the claim
+                    // whatever order the copies arrive in).
+                    c.revoked |= revoked;
+                } else {
                     // A revocation sticks: a later unrevoked copy does not revive it.
-                    let revoked = claim.revoked
-                        || target
-                            .claims
-                            .get(&publisher)
-                            .is_some_and(|c| c.claim.revoked);
+                    let revoked =
+                        revoked || target.claims.get(&publisher).is_some_and(|c| c.revoked);
                     target.claims.insert(
                         publisher,
                         ClaimRecord {
-                            claim: Claim { revoked, ..claim },
+                            object_type: type_name(object_type),
+                            pattern,
+                            confidence,
+                            revoked,
+                            observable: observable.map(type_name),
                             ledger_index,
                             published_at: at,
                         },
@@ -257,48 +396,74 @@ impl EvidenceSet {
             }
             Statement::Confirms(ids) => {
                 for id in ids {
-                    report(&mut self.targets.entry(id).or_default().confirmations);
+                    report(&mut self.target(id).1.confirmations);
                 }
             }
             Statement::Refutes(ids) => {
                 for id in ids {
-                    report(&mut self.targets.entry(id).or_default().refutations);
+                    report(&mut self.target(id).1.refutations);
                 }
             }
         }
+    }
+
+    /// The target of `id` (created empty if new), with its shared key.
+    fn target(&mut self, id: String) -> (Arc<str>, &mut Target) {
+        let key = match self.targets.get_key_value(id.as_str()) {
+            Some((k, _)) => Arc::clone(k),
+            None => Arc::from(id),
+        };
+        let target = self.targets.entry(Arc::clone(&key)).or_default();
+        (key, target)
+    }
+
+    /// The ids that corroborate `id` (the same indicator pattern), `id` included, in
+    /// order.
+    fn same_claim_ids<'a>(&'a self, id: &'a str) -> Vec<&'a str> {
+        let mut out = vec![id];
+        let pattern = self
+            .targets
+            .get(id)
+            .and_then(|t| t.claims.values().find_map(|c| c.pattern.as_deref()));
+        if let Some(ids) = pattern.and_then(|p| self.patterns.get(p)) {
+            out.extend(ids.iter().map(|s| &**s));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The ids that corroborate `id` (the same indicator pattern), `id` included.
     pub fn same_claim(&self, id: &str) -> BTreeSet<String> {
-        let mut out = BTreeSet::from([id.to_owned()]);
-        let pattern = self
-            .targets
-            .get(id)
-            .and_then(|t| t.claims.values().find_map(|c| c.claim.pattern.clone()));
-        if let Some(ids) = pattern.and_then(|p| self.patterns.get(&p)) {
-            out.extend(ids.iter().cloned());
-        }
-        out
+        self.same_claim_ids(id)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The targets of `id`'s group ([`EvidenceSet::same_claim`]), in id order.
+    pub fn same_claim_targets<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Target> {
+        self.same_claim_ids(id)
+            .into_iter()
+            .filter_map(|g| self.targets.get(g))
     }
 
     /// The groups of claims about one thing: the ids sharing an indicator pattern, or a
     /// single id. Each group once, in a canonical order.
-    fn groups(&self) -> Vec<BTreeSet<String>> {
+    fn groups(&self) -> impl Iterator<Item = Vec<&str>> {
         let mut done: BTreeSet<&str> = BTreeSet::new();
-        let mut out = Vec::new();
-        for id in self.targets.keys() {
-            if done.contains(id.as_str()) {
-                continue;
+        self.targets.keys().filter_map(move |id| {
+            if done.contains(&**id) {
+                return None;
             }
-            let group = self.same_claim(id);
+            let group = self.same_claim_ids(id);
             for g in &group {
-                if let Some((k, _)) = self.targets.get_key_value(g) {
-                    done.insert(k.as_str());
+                if let Some((k, _)) = self.targets.get_key_value(*g) {
+                    done.insert(&**k);
                 }
             }
-            out.push(group);
-        }
-        out
+            Some(group)
+        })
     }
 
     /// The outcome counts of the trust computation: for each ordered pair of nodes
@@ -311,52 +476,36 @@ impl EvidenceSet {
     /// confirmed gains. A publisher does not mark down the refuters of its own claim (no
     /// one is judge in their own cause). A node on both sides of one thing counts on
     /// neither; nodes never rate themselves.
-    pub fn outcomes(&self) -> BTreeMap<(PublicKey, PublicKey), (u64, u64)> {
-        let mut out: BTreeMap<(PublicKey, PublicKey), (u64, u64)> = BTreeMap::new();
+    ///
+    /// The result is compact ([`Outcomes`]): the nodes numbered, one small record per
+    /// pair.
+    pub fn outcomes(&self) -> Outcomes {
+        let reporters = self.targets.values().flat_map(|t| {
+            t.claims
+                .keys()
+                .chain(t.confirmations.keys())
+                .chain(t.refutations.keys())
+                .copied()
+        });
+        let mut builder = Builder::new(reporters.collect());
         for group in self.groups() {
-            let mut yes: BTreeSet<PublicKey> = BTreeSet::new();
-            let mut no: BTreeSet<PublicKey> = BTreeSet::new();
-            let mut publishers: BTreeSet<PublicKey> = BTreeSet::new();
-            for id in &group {
-                if let Some(t) = self.targets.get(id) {
-                    publishers.extend(t.claims.keys().copied());
-                    yes.extend(t.claims.keys().copied());
-                    yes.extend(t.confirmations.keys().copied());
-                    no.extend(t.refutations.keys().copied());
-                }
-            }
-            // Reports about something nobody published are not rated.
-            if publishers.is_empty() {
-                continue;
-            }
-            let both: BTreeSet<PublicKey> = yes.intersection(&no).copied().collect();
-            yes.retain(|k| !both.contains(k));
-            no.retain(|k| !both.contains(k));
-            for (side, other) in [(&yes, &no), (&no, &yes)] {
-                for i in side.iter() {
-                    for x in side.iter().filter(|x| *x != i) {
-                        let e = out.entry((*i, *x)).or_default();
-                        e.0 = e.0.saturating_add(1);
-                    }
-                    // No one is judge in their own cause: a publisher does not mark
-                    // down the refuters of its own claim.
-                    if publishers.contains(i) {
-                        continue;
-                    }
-                    for x in other.iter() {
-                        let e = out.entry((*i, *x)).or_default();
-                        e.1 = e.1.saturating_add(1);
-                    }
-                }
-            }
+            let targets = || group.iter().filter_map(|id| self.targets.get(*id));
+            // Reports about something nobody published are not rated (the builder skips
+            // groups without publishers).
+            builder.group(
+                targets().flat_map(|t| t.claims.keys().chain(t.confirmations.keys())),
+                targets().flat_map(|t| t.refutations.keys()),
+                targets().flat_map(|t| t.claims.keys()),
+            );
         }
-        out
+        builder.finish()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn key(n: u8) -> PublicKey {
@@ -473,23 +622,200 @@ mod tests {
         assert_eq!(forward.targets, backward.targets);
         let a = &forward.targets["indicator--a"];
         assert_eq!(a.confirmations.len(), 2);
-        assert_eq!(a.confirmations[&key(2)].at, 120);
+        assert_eq!(a.confirmations.get(&key(2)).map(|r| r.at), Some(120));
         let outcomes = forward.outcomes();
         // key(2) confirmed, key(3) corroborated by claiming the same pattern, key(4)
         // refuted; key(1) rating its own claim does not count.
-        assert_eq!(outcomes[&(key(2), key(1))], (1, 0));
-        assert_eq!(outcomes[&(key(3), key(1))], (1, 0));
-        assert_eq!(outcomes[&(key(1), key(3))], (1, 0));
-        assert_eq!(outcomes[&(key(4), key(1))], (0, 1));
+        assert_eq!(outcomes.get(&key(2), &key(1)), Some((1, 0)));
+        assert_eq!(outcomes.get(&key(3), &key(1)), Some((1, 0)));
+        assert_eq!(outcomes.get(&key(1), &key(3)), Some((1, 0)));
+        assert_eq!(outcomes.get(&key(4), &key(1)), Some((0, 1)));
         // The refuter and the confirmer disagree, both ways: confirming something later
         // refuted costs the confirmer too.
-        assert_eq!(outcomes[&(key(4), key(2))], (0, 1));
-        assert_eq!(outcomes[&(key(2), key(4))], (0, 1));
+        assert_eq!(outcomes.get(&key(4), &key(2)), Some((0, 1)));
+        assert_eq!(outcomes.get(&key(2), &key(4)), Some((0, 1)));
         // The publishers do not mark down the refuter of their claim.
-        assert!(!outcomes.contains_key(&(key(1), key(4))));
-        assert!(!outcomes.contains_key(&(key(3), key(4))));
-        assert_eq!(outcomes[&(key(2), key(3))], (1, 0));
-        assert!(!outcomes.contains_key(&(key(1), key(1))));
+        assert_eq!(outcomes.get(&key(1), &key(4)), None);
+        assert_eq!(outcomes.get(&key(3), &key(4)), None);
+        assert_eq!(outcomes.get(&key(2), &key(3)), Some((1, 0)));
+        assert_eq!(outcomes.get(&key(1), &key(1)), None);
         assert_eq!(outcomes, backward.outcomes());
+    }
+
+    /// The outcome counts as first written, over ordered maps and sets.
+    fn reference(set: &EvidenceSet) -> BTreeMap<(PublicKey, PublicKey), (u64, u64)> {
+        let mut groups: Vec<BTreeSet<String>> = Vec::new();
+        let mut done: BTreeSet<String> = BTreeSet::new();
+        for id in set.targets.keys() {
+            if done.contains(&**id) {
+                continue;
+            }
+            let group = set.same_claim(id);
+            for g in &group {
+                if set.targets.contains_key(g.as_str()) {
+                    done.insert(g.clone());
+                }
+            }
+            groups.push(group);
+        }
+        let mut out: BTreeMap<(PublicKey, PublicKey), (u64, u64)> = BTreeMap::new();
+        for group in groups {
+            let mut yes: BTreeSet<PublicKey> = BTreeSet::new();
+            let mut no: BTreeSet<PublicKey> = BTreeSet::new();
+            let mut publishers: BTreeSet<PublicKey> = BTreeSet::new();
+            for id in &group {
+                if let Some(t) = set.targets.get(id.as_str()) {
+                    publishers.extend(t.claims.keys().copied());
+                    yes.extend(t.claims.keys().copied());
+                    yes.extend(t.confirmations.keys().copied());
+                    no.extend(t.refutations.keys().copied());
+                }
+            }
+            if publishers.is_empty() {
+                continue;
+            }
+            let both: BTreeSet<PublicKey> = yes.intersection(&no).copied().collect();
+            yes.retain(|k| !both.contains(k));
+            no.retain(|k| !both.contains(k));
+            for (side, other) in [(&yes, &no), (&no, &yes)] {
+                for i in side.iter() {
+                    for x in side.iter().filter(|x| *x != i) {
+                        let e = out.entry((*i, *x)).or_default();
+                        e.0 = e.0.saturating_add(1);
+                    }
+                    if publishers.contains(i) {
+                        continue;
+                    }
+                    for x in other.iter() {
+                        let e = out.entry((*i, *x)).or_default();
+                        e.1 = e.1.saturating_add(1);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A random statement about a few ids and patterns (so that ids share patterns, and
+    /// one id is claimed with different patterns by different publishers).
+    fn statement() -> impl Strategy<Value = (u8, u64, u64, Statement)> {
+        let id = (0u8..6).prop_map(|i| format!("indicator--{i}"));
+        let ids = proptest::collection::vec(id.clone(), 1..3);
+        let claim =
+            (id, proptest::option::of(0u8..4), any::<bool>()).prop_map(|(id, pattern, revoked)| {
+                Statement::Claim(Claim {
+                    id,
+                    object_type: "indicator".into(),
+                    pattern: pattern.map(|p| format!("[ipv4-addr:value = '10.0.0.{p}']")),
+                    confidence: None,
+                    revoked,
+                    observable: Some("ipv4-addr".into()),
+                })
+            });
+        let what = prop_oneof![
+            claim,
+            ids.clone().prop_map(Statement::Confirms),
+            ids.prop_map(Statement::Refutes),
+        ];
+        (0u8..7, 0u64..6, 0u64..1000, what)
+    }
+
+    proptest! {
+        #[test]
+        fn outcomes_match_the_reference_whatever_the_order(
+            statements in proptest::collection::vec(statement(), 0..40),
+        ) {
+            // One statement per ledger entry (two different ones would be an
+            // equivocation: the first to arrive is kept).
+            let mut entries = BTreeSet::new();
+            let statements: Vec<_> = statements
+                .into_iter()
+                .filter(|(k, i, _, _)| entries.insert((*k, *i)))
+                .collect();
+            let mut forward = EvidenceSet::new();
+            for (k, i, at, s) in statements.clone() {
+                forward.add_statement(key(k), i, at, s);
+            }
+            let mut backward = EvidenceSet::new();
+            for (k, i, at, s) in statements.into_iter().rev() {
+                backward.add_statement(key(k), i, at, s);
+            }
+            let outcomes = forward.outcomes();
+            prop_assert_eq!(outcomes.to_map(), reference(&forward));
+            prop_assert_eq!(outcomes.len(), outcomes.to_map().len());
+            let mut named: Vec<PublicKey> = outcomes
+                .to_map()
+                .keys()
+                .flat_map(|(r, p)| [*r, *p])
+                .collect();
+            named.sort_unstable();
+            named.dedup();
+            prop_assert_eq!(outcomes.nodes(), &named[..]);
+            prop_assert_eq!(&forward.targets, &backward.targets);
+            prop_assert_eq!(&outcomes, &backward.outcomes());
+        }
+
+        #[test]
+        fn seen_ranges_behave_like_a_set(
+            indices in proptest::collection::vec((0u8..3, prop_oneof![0u64..40, Just(u64::MAX), Just(u64::MAX - 1), Just(0)]), 0..200),
+        ) {
+            let mut seen = Seen::default();
+            let mut set: BTreeSet<(u8, u64)> = BTreeSet::new();
+            for (k, i) in indices {
+                prop_assert_eq!(seen.contains(&key(k), i), set.contains(&(k, i)));
+                prop_assert_eq!(seen.insert(key(k), i), set.insert((k, i)));
+                prop_assert_eq!(seen.count, set.len());
+            }
+            // Ranges are maximal and disjoint: the same indices give the same ranges.
+            let mut again = Seen::default();
+            for (k, i) in &set {
+                again.insert(key(*k), *i);
+            }
+            prop_assert_eq!(&seen, &again);
+            for ranges in seen.ranges.values() {
+                let v: Vec<(u64, u64)> = ranges.iter().map(|(a, b)| (*a, *b)).collect();
+                for w in v.windows(2) {
+                    if let [(_, last), (first, _)] = w {
+                        prop_assert!(last.saturating_add(1) < *first);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A revocation retires the claim whichever copy arrives first.
+    #[test]
+    fn a_revocation_sticks_in_either_order() {
+        let claim = |revoked| {
+            Statement::Claim(Claim {
+                id: "indicator--r".into(),
+                object_type: "indicator".into(),
+                pattern: None,
+                confidence: None,
+                revoked,
+                observable: Some("ipv4-addr".into()),
+            })
+        };
+        for order in [[(0, true), (1, false)], [(1, false), (0, true)]] {
+            let mut set = EvidenceSet::new();
+            for (index, revoked) in order {
+                set.add_statement(key(2), index, 10 * index, claim(revoked));
+            }
+            let record = set
+                .targets
+                .get("indicator--r")
+                .and_then(|t| t.claims.get(&key(2)));
+            assert_eq!(record.map(|r| (r.ledger_index, r.revoked)), Some((1, true)));
+        }
+    }
+
+    #[test]
+    fn standard_type_names_are_not_allocated() {
+        assert!(STIX_TYPES.windows(2).all(|w| w[0] < w[1]), "sorted");
+        assert!(matches!(
+            type_name("ipv4-addr".into()),
+            Cow::Borrowed("ipv4-addr")
+        ));
+        assert!(matches!(type_name("x-custom".into()), Cow::Owned(s) if s == "x-custom"));
     }
 }

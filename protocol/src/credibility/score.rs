@@ -138,10 +138,7 @@ pub fn explain(
     };
     let mut confirms: BTreeMap<PublicKey, (u64, &'static str)> = BTreeMap::new();
     let mut refutes: BTreeMap<PublicKey, u64> = BTreeMap::new();
-    for other in set.same_claim(id) {
-        let Some(t) = set.targets.get(&other) else {
-            continue;
-        };
+    for t in set.same_claim_targets(id) {
         for (r, rep) in &t.confirmations {
             let e = confirms.entry(*r).or_insert((rep.at, "sighting/opinion"));
             e.0 = e.0.max(rep.at);
@@ -182,7 +179,7 @@ pub fn explain(
             .collect(),
         params.refutation_weight,
     );
-    let declared = record.claim.confidence;
+    let declared = record.confidence;
     let publisher_trust = tau(publisher);
     let publisher_weight = params.publisher_weight
         * publisher_trust
@@ -196,10 +193,10 @@ pub fn explain(
         .values()
         .map(|(at, _)| *at)
         .fold(record.published_at, u64::max);
-    let model = decay::model_for(record.claim.observable.as_deref());
+    let model = decay::model_for(record.observable.as_deref());
     let age_secs = now.saturating_sub(latest);
     let factor = decay::factor(age_secs, &model);
-    let revoked = record.claim.revoked;
+    let revoked = record.revoked;
     let credibility = if revoked {
         0.0
     } else {
@@ -232,7 +229,7 @@ pub fn explain(
         refutations,
         evidence_score,
         decay: DecayInfo {
-            observable: record.claim.observable.clone(),
+            observable: record.observable.as_deref().map(str::to_owned),
             age_secs,
             lifetime_secs: model.lifetime_secs,
             speed: model.speed,

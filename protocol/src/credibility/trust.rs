@@ -34,12 +34,16 @@
 //! the anchors (`α p`) and flows only along positive local trust, so a cluster no
 //! trusted node confirms keeps a total of 0.
 //!
-//! Everything iterates ordered maps in key order with a fixed summation order, so the
-//! result is bit-for-bit the same on every node.
+//! Everything iterates in key order (ordered maps, and vectors sorted by node number,
+//! the numbers following the key order) with a fixed summation order, so the result is
+//! bit-for-bit the same on every node. The local trust rows are kept in one compressed
+//! sparse-row array, so the memory is a few words per rated pair.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use shoal_crypto::PublicKey;
+
+use super::outcomes::Outcomes;
 
 /// Parameters of the trust computation (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,8 +84,10 @@ pub struct Graph {
     pub admitted: BTreeMap<PublicKey, BTreeSet<PublicKey>>,
     /// Publishers with a verified equivocation proof against them.
     pub equivocating: BTreeSet<PublicKey>,
-    /// `(reporter, publisher) → (confirmed, refuted)` counts.
-    pub outcomes: BTreeMap<(PublicKey, PublicKey), (u64, u64)>,
+    /// `(rater, rated) → (agreed, disagreed)` counts
+    /// ([`super::evidence::EvidenceSet::outcomes`]; collect pairs
+    /// `((rater, rated), (agreed, disagreed))` to build one by hand).
+    pub outcomes: Outcomes,
 }
 
 /// The result.
@@ -116,22 +122,35 @@ impl TrustVector {
     }
 }
 
+/// Local trust rows in compressed sparse-row form: row `i` is
+/// `cells[starts[i]..starts[i + 1]]`, `(j, value)` by ascending `j`.
+struct Rows {
+    starts: Vec<usize>,
+    cells: Vec<(usize, f64)>,
+}
+
+impl Rows {
+    fn row(&self, i: usize) -> &[(usize, f64)] {
+        let (Some(&a), Some(&b)) = (self.starts.get(i), self.starts.get(i.saturating_add(1)))
+        else {
+            return &[];
+        };
+        self.cells.get(a..b).unwrap_or(&[])
+    }
+}
+
 /// Compute the global trust vector.
 pub fn compute(graph: &Graph, params: &TrustParams) -> TrustVector {
     // Every node: anchors, admitted members, and everyone rated or rating.
     let mut nodes: BTreeSet<PublicKey> = graph.anchors.clone();
     nodes.extend(graph.admitted.keys().copied());
-    for (r, p) in graph.outcomes.keys() {
-        nodes.insert(*r);
-        nodes.insert(*p);
-    }
-    let index: BTreeMap<PublicKey, usize> =
-        nodes.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    nodes.extend(graph.outcomes.nodes().iter().copied());
     let n = nodes.len();
     if n == 0 {
         return TrustVector::default();
     }
-    let keys: Vec<PublicKey> = nodes.iter().copied().collect();
+    let keys: Vec<PublicKey> = nodes.into_iter().collect();
+    let index = |k: &PublicKey| keys.binary_search(k).ok();
     let pre: Vec<f64> = if graph.anchors.is_empty() {
         vec![1.0 / n as f64; n]
     } else {
@@ -146,44 +165,15 @@ pub fn compute(graph: &Graph, params: &TrustParams) -> TrustVector {
             })
             .collect()
     };
-    // Local trust rows, sparse: row i → [(j, s_ij)].
-    let mut rows: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); n];
-    for ((r, p), (sat, unsat)) in &graph.outcomes {
-        if r == p || graph.equivocating.contains(r) || graph.equivocating.contains(p) {
-            continue;
-        }
-        let (Some(&i), Some(&j)) = (index.get(r), index.get(p)) else {
-            continue;
-        };
-        let s = *sat as f64 - params.refutation_weight * *unsat as f64;
-        if let Some(row) = rows.get_mut(i) {
-            *row.entry(j).or_insert(0.0) += s;
-        }
-    }
-    for (member, anchors) in &graph.admitted {
-        if graph.equivocating.contains(member) {
-            continue;
-        }
-        let Some(&j) = index.get(member) else {
-            continue;
-        };
-        for a in anchors
-            .iter()
-            .filter(|a| graph.anchors.contains(*a) && *a != member)
-        {
-            if let Some(row) = index.get(a).and_then(|&i| rows.get_mut(i)) {
-                *row.entry(j).or_insert(0.0) += params.admission_prior;
-            }
-        }
-    }
-    // Normalise; rows with no positive trust defer to `pre`.
-    let normalised: Vec<Option<Vec<(usize, f64)>>> = rows
-        .iter()
-        .map(|row| {
-            let total: f64 = row.values().filter(|s| **s > 0.0).sum();
+    let rows = local_trust(graph, params, &keys);
+    // Normalise; rows with no positive trust defer to `pre` (`None`).
+    let normalised: Vec<Option<Vec<(usize, f64)>>> = (0..n)
+        .map(|i| {
+            let row = rows.row(i);
+            let total: f64 = row.iter().map(|(_, s)| s).filter(|s| **s > 0.0).sum();
             (total > 0.0).then(|| {
                 row.iter()
-                    .filter(|(_, s)| **s > 0.0)
+                    .filter(|(_, s)| *s > 0.0)
                     .map(|(j, s)| (*j, s / total))
                     .collect()
             })
@@ -215,16 +205,18 @@ pub fn compute(graph: &Graph, params: &TrustParams) -> TrustVector {
         t = next;
         iterations = iterations.saturating_add(1);
     }
+    drop(normalised);
     // One-step distrust from the converged trust.
     if params.distrust_weight > 0.0 {
         let mut distrust = vec![0.0; n];
-        for (i, row) in rows.iter().enumerate() {
+        for i in 0..n {
+            let row = rows.row(i);
             let ti = t.get(i).copied().unwrap_or(0.0);
-            let mass: f64 = row.values().map(|s| s.abs()).sum();
+            let mass: f64 = row.iter().map(|(_, s)| s.abs()).sum();
             if ti <= 0.0 || mass <= 0.0 {
                 continue;
             }
-            for (x, s) in row.iter().filter(|(_, s)| **s < 0.0) {
+            for (x, s) in row.iter().filter(|(_, s)| *s < 0.0) {
                 if let Some(d) = distrust.get_mut(*x) {
                     *d += ti * (-s) / mass;
                 }
@@ -234,9 +226,10 @@ pub fn compute(graph: &Graph, params: &TrustParams) -> TrustVector {
             *x = (*x - params.distrust_weight * d).max(0.0);
         }
     }
+    drop(rows);
     // Equivocators: forced to zero, the rest renormalised.
     for k in &graph.equivocating {
-        if let Some(x) = index.get(k).and_then(|&i| t.get_mut(i)) {
+        if let Some(x) = index(k).and_then(|i| t.get_mut(i)) {
             *x = 0.0;
         }
     }
@@ -263,6 +256,100 @@ pub fn compute(graph: &Graph, params: &TrustParams) -> TrustVector {
         residual,
         mean_member,
     }
+}
+
+/// The local trust rows `s_ij` over `keys` (sorted): the outcome counts, skipping
+/// self-ratings and equivocators, plus the admission priors of the anchors. Each cell is
+/// summed as a map would be (`0.0`, then the outcome, then the prior), so the values are
+/// bit-for-bit those of the definition.
+fn local_trust(graph: &Graph, params: &TrustParams, keys: &[PublicKey]) -> Rows {
+    let n = keys.len();
+    let index = |k: &PublicKey| keys.binary_search(k).ok();
+    let equivocating: Vec<bool> = keys
+        .iter()
+        .map(|k| graph.equivocating.contains(k))
+        .collect();
+    let equivocates = |i: usize| equivocating.get(i).copied().unwrap_or(false);
+    // Outcome node numbers → rows (both follow the key order).
+    let renumber: Vec<Option<usize>> = graph.outcomes.nodes().iter().map(index).collect();
+    let row_of = |x: u32| {
+        usize::try_from(x)
+            .ok()
+            .and_then(|x| renumber.get(x).copied().flatten())
+    };
+    // Admission priors: anchor row → the members it admitted, ascending (`admitted` is
+    // in key order, and each member appears once per anchor).
+    let mut priors: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (member, anchors) in &graph.admitted {
+        if graph.equivocating.contains(member) {
+            continue;
+        }
+        let Some(j) = index(member) else {
+            continue;
+        };
+        for a in anchors
+            .iter()
+            .filter(|a| graph.anchors.contains(*a) && *a != member)
+        {
+            if let Some(i) = index(a) {
+                priors.entry(i).or_default().push(j);
+            }
+        }
+    }
+    let prior = params.admission_prior;
+    let mut starts: Vec<usize> = Vec::with_capacity(n.saturating_add(1));
+    let mut cells: Vec<(usize, f64)> = Vec::with_capacity(graph.outcomes.len());
+    let mut by_rater = graph
+        .outcomes
+        .pairs()
+        .chunk_by(|a, b| a.rater == b.rater)
+        .peekable();
+    for i in 0..n {
+        starts.push(cells.len());
+        // This row's outcomes (pairs are sorted by rater, numbered in key order).
+        let mut rated: &[super::outcomes::Outcome] = &[];
+        while let Some(chunk) = by_rater.peek() {
+            match chunk.first().and_then(|o| row_of(o.rater)) {
+                Some(r) if r > i => break,
+                Some(r) if r == i => {
+                    rated = chunk;
+                    by_rater.next();
+                    break;
+                }
+                _ => {
+                    by_rater.next();
+                }
+            }
+        }
+        let mut extra = priors
+            .get(&i)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
+            .peekable();
+        for o in rated {
+            let Some(j) = row_of(o.rated) else {
+                continue;
+            };
+            if i == j || equivocates(i) || equivocates(j) {
+                continue;
+            }
+            while let Some(pj) = extra.next_if(|pj| *pj < j) {
+                cells.push((pj, 0.0 + prior));
+            }
+            let s = o.agreed as f64 - params.refutation_weight * o.disagreed as f64;
+            let mut value = 0.0 + s;
+            if extra.next_if_eq(&j).is_some() {
+                value += prior;
+            }
+            cells.push((j, value));
+        }
+        for pj in extra {
+            cells.push((pj, 0.0 + prior));
+        }
+    }
+    starts.push(cells.len());
+    Rows { starts, cells }
 }
 
 #[cfg(test)]
@@ -312,7 +399,9 @@ mod tests {
                 (key(2), BTreeSet::from([key(0)])),
                 (key(3), BTreeSet::from([key(0)])),
             ]),
-            outcomes: BTreeMap::from([((key(0), key(1)), (1, 1)), ((key(2), key(3)), (1, 0))]),
+            outcomes: [((key(0), key(1)), (1, 1)), ((key(2), key(3)), (1, 0))]
+                .into_iter()
+                .collect(),
             ..Graph::default()
         };
         let t = compute(&g, &TrustParams::default());
@@ -341,7 +430,7 @@ mod tests {
         let g = Graph {
             anchors: BTreeSet::from([key(0)]),
             admitted: BTreeMap::from([(key(1), BTreeSet::from([key(0)]))]),
-            outcomes,
+            outcomes: outcomes.into_iter().collect(),
             ..Graph::default()
         };
         let t = compute(&g, &TrustParams::default());
@@ -370,7 +459,7 @@ mod tests {
                 (key(1), BTreeSet::from([key(0)])),
                 (key(2), BTreeSet::from([key(0)])),
             ]),
-            outcomes: outcomes.clone(),
+            outcomes: outcomes.clone().into_iter().collect(),
             ..Graph::default()
         };
         let plain = compute(
@@ -391,7 +480,10 @@ mod tests {
         // Without the honest member's disagreements the Sybils keep their share.
         outcomes.remove(&(key(2), key(10)));
         outcomes.remove(&(key(2), key(11)));
-        let g2 = Graph { outcomes, ..g };
+        let g2 = Graph {
+            outcomes: outcomes.into_iter().collect(),
+            ..g
+        };
         assert!(compute(&g2, &TrustParams::default()).get(&key(10)) > 0.0);
     }
 
@@ -404,7 +496,7 @@ mod tests {
                 (key(2), BTreeSet::from([key(0)])),
             ]),
             equivocating: BTreeSet::from([key(1)]),
-            outcomes: BTreeMap::from([((key(1), key(2)), (0, 5))]),
+            outcomes: [((key(1), key(2)), (0, 5))].into_iter().collect(),
         };
         let t = compute(&g, &TrustParams::default());
         assert_eq!(t.get(&key(1)), 0.0);
@@ -431,12 +523,8 @@ mod tests {
                 )
             })
             .collect();
-        for (k, v) in pairs.iter() {
-            a.outcomes.insert(*k, *v);
-        }
-        for (k, v) in pairs.iter().rev() {
-            b.outcomes.insert(*k, *v);
-        }
+        a.outcomes = pairs.iter().copied().collect();
+        b.outcomes = pairs.iter().rev().copied().collect();
         for i in 1..30u8 {
             a.admitted.entry(key(i)).or_default().insert(key(0));
         }
@@ -450,6 +538,200 @@ mod tests {
         assert_eq!(ta, tb);
         for (x, y) in ta.trust.values().zip(tb.trust.values()) {
             assert_eq!(x.to_bits(), y.to_bits());
+        }
+    }
+
+    /// The computation as first written, with the outcomes in a `BTreeMap` and the rows
+    /// as maps: the compact form must give bit-for-bit the same vector.
+    fn reference(
+        graph: &Graph,
+        outcomes: &BTreeMap<(PublicKey, PublicKey), (u64, u64)>,
+        params: &TrustParams,
+    ) -> TrustVector {
+        // Every node: anchors, admitted members, and everyone rated or rating.
+        let mut nodes: BTreeSet<PublicKey> = graph.anchors.clone();
+        nodes.extend(graph.admitted.keys().copied());
+        for (r, p) in outcomes.keys() {
+            nodes.insert(*r);
+            nodes.insert(*p);
+        }
+        let index: BTreeMap<PublicKey, usize> =
+            nodes.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let n = nodes.len();
+        if n == 0 {
+            return TrustVector::default();
+        }
+        let keys: Vec<PublicKey> = nodes.iter().copied().collect();
+        let pre: Vec<f64> = if graph.anchors.is_empty() {
+            vec![1.0 / n as f64; n]
+        } else {
+            let share = 1.0 / graph.anchors.len() as f64;
+            keys.iter()
+                .map(|k| {
+                    if graph.anchors.contains(k) {
+                        share
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        };
+        // Local trust rows, sparse: row i → [(j, s_ij)].
+        let mut rows: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); n];
+        for ((r, p), (sat, unsat)) in outcomes {
+            if r == p || graph.equivocating.contains(r) || graph.equivocating.contains(p) {
+                continue;
+            }
+            let (Some(&i), Some(&j)) = (index.get(r), index.get(p)) else {
+                continue;
+            };
+            let s = *sat as f64 - params.refutation_weight * *unsat as f64;
+            if let Some(row) = rows.get_mut(i) {
+                *row.entry(j).or_insert(0.0) += s;
+            }
+        }
+        for (member, anchors) in &graph.admitted {
+            if graph.equivocating.contains(member) {
+                continue;
+            }
+            let Some(&j) = index.get(member) else {
+                continue;
+            };
+            for a in anchors
+                .iter()
+                .filter(|a| graph.anchors.contains(*a) && *a != member)
+            {
+                if let Some(row) = index.get(a).and_then(|&i| rows.get_mut(i)) {
+                    *row.entry(j).or_insert(0.0) += params.admission_prior;
+                }
+            }
+        }
+        // Normalise; rows with no positive trust defer to `pre`.
+        let normalised: Vec<Option<Vec<(usize, f64)>>> = rows
+            .iter()
+            .map(|row| {
+                let total: f64 = row.values().filter(|s| **s > 0.0).sum();
+                (total > 0.0).then(|| {
+                    row.iter()
+                        .filter(|(_, s)| **s > 0.0)
+                        .map(|(j, s)| (*j, s / total))
+                        .collect()
+                })
+            })
+            .collect();
+        let mut t = pre.clone();
+        let mut iterations = 0;
+        let mut residual = f64::INFINITY;
+        while iterations < params.max_iterations && residual >= params.tolerance {
+            let mut next: Vec<f64> = pre.iter().map(|p| params.alpha * p).collect();
+            let mut deferred = 0.0;
+            for (i, row) in normalised.iter().enumerate() {
+                let ti = t.get(i).copied().unwrap_or(0.0);
+                match row {
+                    Some(entries) => {
+                        for (j, c) in entries {
+                            if let Some(x) = next.get_mut(*j) {
+                                *x += (1.0 - params.alpha) * c * ti;
+                            }
+                        }
+                    }
+                    None => deferred += ti,
+                }
+            }
+            for (x, p) in next.iter_mut().zip(&pre) {
+                *x += (1.0 - params.alpha) * deferred * p;
+            }
+            residual = next.iter().zip(&t).map(|(a, b)| (a - b).abs()).sum();
+            t = next;
+            iterations = iterations.saturating_add(1);
+        }
+        // One-step distrust from the converged trust.
+        if params.distrust_weight > 0.0 {
+            let mut distrust = vec![0.0; n];
+            for (i, row) in rows.iter().enumerate() {
+                let ti = t.get(i).copied().unwrap_or(0.0);
+                let mass: f64 = row.values().map(|s| s.abs()).sum();
+                if ti <= 0.0 || mass <= 0.0 {
+                    continue;
+                }
+                for (x, s) in row.iter().filter(|(_, s)| **s < 0.0) {
+                    if let Some(d) = distrust.get_mut(*x) {
+                        *d += ti * (-s) / mass;
+                    }
+                }
+            }
+            for (x, d) in t.iter_mut().zip(&distrust) {
+                *x = (*x - params.distrust_weight * d).max(0.0);
+            }
+        }
+        // Equivocators: forced to zero, the rest renormalised.
+        for k in &graph.equivocating {
+            if let Some(x) = index.get(k).and_then(|&i| t.get_mut(i)) {
+                *x = 0.0;
+            }
+        }
+        let total: f64 = t.iter().sum();
+        if total > 0.0 {
+            for x in &mut t {
+                *x /= total;
+            }
+        }
+        let members: Vec<f64> = keys
+            .iter()
+            .zip(&t)
+            .filter(|(k, x)| !graph.anchors.contains(*k) && **x > 0.0)
+            .map(|(_, x)| *x)
+            .collect();
+        let mean_member = if members.is_empty() {
+            0.0
+        } else {
+            members.iter().sum::<f64>() / members.len() as f64
+        };
+        TrustVector {
+            trust: keys.into_iter().zip(t).collect(),
+            iterations,
+            residual,
+            mean_member,
+        }
+    }
+
+    fn bits(t: &TrustVector) -> (Vec<(PublicKey, u64)>, usize, u64, u64) {
+        (
+            t.trust.iter().map(|(k, x)| (*k, x.to_bits())).collect(),
+            t.iterations,
+            t.residual.to_bits(),
+            t.mean_member.to_bits(),
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_compact_rows_give_the_same_bits_as_the_maps(
+            anchors in proptest::collection::btree_set(0u8..4, 0..3),
+            admitted in proptest::collection::btree_map(0u8..24, proptest::collection::btree_set(0u8..5, 0..3), 0..16),
+            equivocating in proptest::collection::btree_set(0u8..24, 0..3),
+            outcomes in proptest::collection::btree_map((0u8..24, 0u8..24), (0u64..6, 0u64..4), 0..120),
+            distrust in proptest::bool::ANY,
+        ) {
+            let outcomes: BTreeMap<(PublicKey, PublicKey), (u64, u64)> = outcomes
+                .into_iter()
+                .map(|((r, p), v)| ((key(r), key(p)), v))
+                .collect();
+            let g = Graph {
+                anchors: anchors.into_iter().map(key).collect(),
+                admitted: admitted
+                    .into_iter()
+                    .map(|(m, by)| (key(m), by.into_iter().map(key).collect()))
+                    .collect(),
+                equivocating: equivocating.into_iter().map(key).collect(),
+                outcomes: outcomes.clone().into_iter().collect(),
+            };
+            proptest::prop_assert_eq!(g.outcomes.to_map(), outcomes.clone());
+            let params = TrustParams {
+                distrust_weight: if distrust { 1.0 } else { 0.0 },
+                ..TrustParams::default()
+            };
+            proptest::prop_assert_eq!(bits(&compute(&g, &params)), bits(&reference(&g, &outcomes, &params)));
         }
     }
 }
