@@ -129,6 +129,17 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        // One number, one representation: `1.0`, `1e3` and `1` are the same JSON number
+        // (RFC 8785 prints them alike), so an integral value within the exactly
+        // representable range becomes an integer. Without this a value read as `8.82e14`
+        // would be a float here and an integer once canonicalised and read back.
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        if v.fract() == 0.0 && v.abs() <= EXACT {
+            // In range and integral: the conversion is exact. `-0.0` becomes `0`.
+            #[allow(clippy::cast_possible_truncation)]
+            let i = v as i64;
+            return Ok(Value::Number(i.into()));
+        }
         Number::from_f64(v)
             .map(Value::Number)
             .ok_or_else(|| E::custom("number is not finite"))
@@ -188,6 +199,23 @@ mod tests {
     fn parses_ordinary_json() {
         let v = parse_strict(br#"{"a":[1,2.5,"x",null,true],"b":{}}"#, 8).unwrap();
         assert_eq!(v, serde_json::json!({"a":[1,2.5,"x",null,true],"b":{}}));
+    }
+
+    #[test]
+    fn integral_numbers_have_one_representation() {
+        let v = parse_strict(br#"[1.0, 8.82e14, -0.0, 2.5, 1e300, 1e16]"#, 8).unwrap();
+        assert_eq!(v[0], serde_json::json!(1));
+        assert!(v[0].is_i64());
+        assert_eq!(v[1], serde_json::json!(882_000_000_000_000_i64));
+        assert!(v[1].is_i64());
+        assert!(v[2].is_i64());
+        assert!(v[3].is_f64());
+        // Beyond 2^53 an integral float stays a float: not every integer there is exact.
+        assert!(v[4].is_f64());
+        assert!(v[5].is_f64());
+        // What it prints reads back as the same value.
+        let again = parse_strict(v.to_string().as_bytes(), 8).unwrap();
+        assert_eq!(again, v);
     }
 
     #[test]

@@ -361,6 +361,9 @@ fn receipt_decoding_is_bounded_and_strict() {
         b"{\"version\":1,\"privacy_unit\":\"u\",\"epsilon\":1,\"entries\":[{\"path\":\"c\",\"mechanism\":\"m\",\"epsilon\":1,\"scale\":0}]}".to_vec(),
         b"{\"version\":1,\"privacy_unit\":\"u\",\"epsilon\":1,\"entries\":[[[[[]]]]]}".to_vec(),
         b"{\"version\":1,\"privacy_unit\":\"u\",\"epsilon\":1e999,\"entries\":[]}".to_vec(),
+        // Integers a canonical (RFC 8785) receipt could not write back exactly.
+        b"{\"version\":1,\"privacy_unit\":\"u\",\"epsilon\":1,\"entries\":[{\"path\":\"t\",\"mechanism\":\"time_bucket\",\"epsilon\":0,\"bucket_secs\":460999999990000009}]}".to_vec(),
+        b"{\"version\":1,\"privacy_unit\":\"u\",\"epsilon\":1,\"entries\":[{\"path\":\"c\",\"mechanism\":\"m\",\"epsilon\":1,\"clamped_min\":-9007199254740993}]}".to_vec(),
         vec![b'['; 100_000],
         vec![b' '; MAX_RECEIPT_BYTES + 1],
         vec![0xff, 0xfe, 0x00],

@@ -28,6 +28,9 @@ pub const MAX_RECEIPT_ENTRIES: usize = 256;
 /// Deepest JSON nesting in a receipt (object → entries → entry → categories).
 const MAX_RECEIPT_DEPTH: usize = 4;
 
+/// Largest integer magnitude a receipt may hold: 2^53, the last exact double.
+const MAX_EXACT_INTEGER: u128 = 1 << 53;
+
 /// One privatized (or coarsened) property.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +147,22 @@ impl PrivacyReceipt {
             if let Some(scale) = e.scale {
                 if !(scale.is_finite() && scale > 0.0) {
                     return bad(format!("{}: bad scale {scale}", e.path));
+                }
+            }
+            // Receipts are RFC 8785 JSON, whose numbers are doubles: an integer beyond
+            // 2^53 could not be written back exactly, so it is not a receipt value.
+            let integers = [
+                ("bucket_secs", e.bucket_secs.map(i128::from)),
+                ("clamped_min", e.clamped_min.map(i128::from)),
+                ("clamped_max", e.clamped_max.map(i128::from)),
+            ];
+            for (name, v) in integers {
+                if v.is_some_and(|v| v.unsigned_abs() > MAX_EXACT_INTEGER) {
+                    return bad(format!(
+                        "{}: {name} {} is beyond ±2^53, not exact in JSON",
+                        e.path,
+                        v.unwrap_or_default()
+                    ));
                 }
             }
         }
