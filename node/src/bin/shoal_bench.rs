@@ -1,15 +1,26 @@
 //! `shoal-bench`: prints the ledger and envelope figures quoted in the README.
 //!
-//! Run with `cargo run --release -p shoal-node --bin shoal-bench` (add `--quick` for a
-//! smaller run). Sections: in-memory append + root, RAM at 1M and 10M leaves,
+//! `shoal-bench report` runs the whole performance report (in-process figures, and the
+//! network figures through `shoal-netbench`) and prints one Markdown table, each
+//! figure next to a reference measured in the same run; see `bench/report.rs` and
+//! docs/performance.md. Build first: `cargo build --release -p shoal-node --bins`.
+//!
+//! Without a subcommand: run with `cargo run --release -p shoal-node --bin shoal-bench`
+//! (add `--quick` for a smaller run). Sections: in-memory append + root, RAM at 1M and 10M leaves,
 //! rs_merkle's rebuild at 1M for comparison, durable group-commit appends through the
 //! real ledger and store, inclusion proofs from the store at 10M leaves, and envelope
 //! sign/verify next to raw Ed25519, the privacy pipeline, and the network receive path
 //! (decode + verify + dedup + store) with and without batch verification.
 
+#[path = "bench/report.rs"]
+mod report;
+#[path = "bench/situation.rs"]
+mod situation;
+
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use clap::{Parser, Subcommand};
 use shoal_crypto::hash::leaf_hash;
 use shoal_crypto::merkle::{self, CompactRange};
 use shoal_crypto::NodeKey;
@@ -376,11 +387,12 @@ fn sample_envelopes(key: &NodeKey, n: u64) -> Result<Vec<Vec<u8>>> {
 
 /// The receive path of gossip and sync: decode + verify + dedup + store (the node's
 /// replica store on sled), next to raw Ed25519 verification in the same run.
-fn receive_path(n: u64) -> Result<()> {
+/// Returns raw verifications/s and receive-path items/s without and with batch verification.
+fn receive_path(n: u64) -> Result<(f64, f64, f64)> {
     use shoal_crypto::keys::SIGNATURE_LEN;
     use shoal_node::net::replicas::Replicas;
     use shoal_protocol::envelope::{decode_verified_batch, SIGNING_DOMAIN};
-    println!("\n## Receive path: decode + verify + dedup + store ({n} envelopes, ~330 B each)");
+    eprintln!("\n## Receive path: decode + verify + dedup + store ({n} envelopes, ~330 B each)");
     let key = NodeKey::from_seed([6; 32]);
     let envs = sample_envelopes(&key, n)?;
     let pk = key.public();
@@ -420,12 +432,12 @@ fn receive_path(n: u64) -> Result<()> {
     };
     let single = run(false)?;
     let batch = run(true)?;
-    println!(
+    eprintln!(
         "raw Ed25519 verify {raw:.0}/s; receive path {single:.0} items/s ({:.0}% of raw); with batch verification {batch:.0} items/s ({:.0}% of raw)",
         single / raw * 100.0,
         batch / raw * 100.0
     );
-    Ok(())
+    Ok((raw, single, batch))
 }
 
 /// Witness throughput: an anchor's work per member checkpoint under the witness rule —
@@ -433,12 +445,12 @@ fn receive_path(n: u64) -> Result<()> {
 /// that log with the RFC 9162 consistency proof the member sent
 /// (`protocol::witness::check`), add a cosignature and store the new witnessed state
 /// durably (sled, flushed before the cosignature would leave) — with `logs` member logs
-/// each advancing by one entry per round.
-fn witness(logs: usize, rounds: u64) -> Result<()> {
+/// each advancing by one entry per round. Returns cosignatures per second.
+fn witness(logs: usize, rounds: u64) -> Result<f64> {
     use shoal_crypto::checkpoint::Checkpoint;
     use shoal_crypto::cosignature::Witness;
     use shoal_crypto::merkle::{consistency_proof, MemoryTree};
-    println!(
+    eprintln!(
         "\n## Witness throughput: {logs} member logs, each advancing one entry per round, {rounds} rounds"
     );
     let witness = Witness::new("anchor/bench", NodeKey::from_seed([7; 32]))?;
@@ -524,24 +536,100 @@ fn witness(logs: usize, rounds: u64) -> Result<()> {
             flush_total += flush;
         }
     }
-    println!(
+    eprintln!(
         "{cosigned} checkpoints ({with_proof} with a consistency proof) checked and cosigned in {total:.2?} = {:.0} cosignatures/s ({:.1} µs each, of which {:.1} µs storing the witnessed state durably)",
         rate(cosigned, total),
         total.as_secs_f64() * 1e6 / cosigned as f64,
         flush_total.as_secs_f64() * 1e6 / cosigned as f64
     );
+    Ok(rate(cosigned, total))
+}
+
+/// RSS growth per envelope taken into the credibility evidence set (what a node keeps
+/// in memory for every item it holds), for `n` distinct indicators.
+fn evidence_memory(n: u64) -> Result<()> {
+    use shoal_protocol::credibility::EvidenceSet;
+    let key = NodeKey::from_seed([8; 32]);
+    // Decoded one at a time (each envelope freed before the next), so the set cannot
+    // settle into memory freed just before the measurement. The exact per-claim cost,
+    // from a counting allocator, is in protocol/tests/credibility_memory.rs.
+    let bytes = sample_envelopes(&key, n)?;
+    let before = rss_mib();
+    let mut set = EvidenceSet::new();
+    for b in &bytes {
+        set.add(&Envelope::decode_verified(b, DEFAULT_MAX_ENVELOPE_BYTES)?);
+    }
+    let after = rss_mib();
+    let clone = set.clone();
+    let cloned = rss_mib();
+    println!(
+        "evidence set: {} envelopes (~330 B each) took RSS from {before:.1} to {after:.1} MiB = {:.0} B per envelope; one clone of the set {:.0} B per envelope more",
+        set.len(),
+        (after - before) * 1_048_576.0 / n as f64,
+        (cloned - after) * 1_048_576.0 / n as f64
+    );
+    drop(clone);
     Ok(())
 }
 
+/// Ledger, envelope and pipeline benchmarks of Shoal.
+///
+/// `shoal-bench report` runs the whole performance report and prints one Markdown
+/// table (every figure next to a reference measured in the same run). Without a
+/// subcommand it prints the older per-section figures.
+#[derive(Parser)]
+#[command(name = "shoal-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    /// Smaller sizes (for the sections run without a subcommand).
+    #[arg(long)]
+    quick: bool,
+    /// Only the receive path (decode + verify + dedup + store).
+    #[arg(long)]
+    receive_only: bool,
+    /// Only the witness throughput.
+    #[arg(long)]
+    witness_only: bool,
+    /// Only the privacy pipeline on the desensitization corpus.
+    #[arg(long)]
+    privacy_only: bool,
+    /// Only the memory the credibility evidence set holds per envelope taken in (it is
+    /// kept in memory for the node's lifetime; see docs/performance.md, soak).
+    #[arg(long)]
+    evidence_memory: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The performance report: ledger append and proof latency at 1M and 10M leaves,
+    /// publish, receive and catch-up pipelines, propagation over 20 node processes and
+    /// witness cosignatures, each next to its raw reference (Ed25519, SHA-256,
+    /// rs_merkle); needs `shoal` and `shoal-netbench` next to this binary.
+    Report(report::ReportArgs),
+    /// The situation view at an anchor holding thousands of members' data: first
+    /// gathering, aggregate, JSON answer, incremental refresh, neighbourhood, memory.
+    Situation(situation::SituationArgs),
+}
+
 fn main() -> Result<()> {
-    if std::env::args().any(|a| a == "--receive-only") {
-        return receive_path(100_000);
+    let cli = Cli::parse();
+    match cli.cmd {
+        Some(Cmd::Report(args)) => return report::run(args),
+        Some(Cmd::Situation(args)) => return situation::run(args),
+        None => {}
     }
-    if std::env::args().any(|a| a == "--witness-only") {
-        return witness(1000, 5);
+    if cli.receive_only {
+        return receive_path(100_000).map(|_| ());
     }
-    let quick = std::env::args().any(|a| a == "--quick");
-    if std::env::args().any(|a| a == "--privacy-only") {
+    if cli.evidence_memory {
+        return evidence_memory(if cli.quick { 20_000 } else { 100_000 });
+    }
+    if cli.witness_only {
+        return witness(1000, 5).map(|_| ());
+    }
+    let quick = cli.quick;
+    if cli.privacy_only {
         return privacy_pipeline(if quick { 20 } else { 200 });
     }
     let (mem_leaves, durable_n, proof_leaves, sign_n) = if quick {

@@ -1,45 +1,103 @@
-//! `shoal-netbench`: network figures from real node processes on loopback.
+//! `shoal-netbench`: network figures from real `shoal node` processes on loopback.
 //!
 //! - `propagation [--nodes N] [--items K] [--rate R]`: one anchor and N-1 members (all in
 //!   one community); one member publishes K items, one per request at R per second; for
 //!   every item, the time from sending the publish request to the moment the last other
-//!   node stored it (each node records its receive time). Prints median, p99 and max.
+//!   node stored it (each node records its receive time). Prints median, p99 and max,
+//!   and, as the local reference of the same run, the latency of the publish call itself.
 //! - `catchup [--items K]`: a member publishes K items while a second member is not
 //!   running; the second member then starts and the time until it holds and has
 //!   verified all K against the publisher's checkpoint gives verified items per second.
+//! - `soak [--nodes 5] [--minutes 30] [--rate 20]`: one anchor and N-1 members publish
+//!   continuously; every node's RSS and queue/backlog gauges are sampled, written to a
+//!   CSV, and judged at the end (flat memory, no growing queues, everything delivered).
+//!   Not for CI: it runs for as long as it is told.
 //!
-//! Build first: `cargo build --release --bin shoal --bin shoal-netbench`, then run
-//! `target/release/shoal-netbench propagation` (it starts `target/release/shoal`).
+//! `propagation` and `catchup` end with one line `RESULT {json}` that `shoal-bench
+//! report` reads. Build first: `cargo build --release -p shoal-node --bins`, then run
+//! e.g. `target/release/shoal-netbench propagation` (it starts `target/release/shoal`).
+
+#[path = "bench/soak.rs"]
+mod soak;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
 use shoal_node::client::{ApiClient, Reach};
 use shoal_node::datadir::DataDir;
 use shoal_node::localnet::{configure, create_anchor, create_member, start, Proc};
 
-fn arg(name: &str, default: u64) -> Result<u64> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .context(format!("{name} needs a value"))?
-            .parse()
-            .with_context(|| format!("{name} must be a number")),
-        None => Ok(default),
-    }
+/// Network benchmarks over real `shoal node` processes on 127.0.0.1.
+///
+/// The `shoal` binary must sit next to this one (build both with
+/// `cargo build --release -p shoal-node --bins`). Data directories live in a temporary
+/// directory that is removed at the end (set SHOAL_NETBENCH_KEEP=1 to keep it).
+#[derive(Parser)]
+#[command(name = "shoal-netbench", version)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
 }
 
-fn now_ms() -> u64 {
+#[derive(Subcommand)]
+enum Cmd {
+    /// Publish-to-last-node latency over N node processes (1 anchor + N-1 members).
+    ///
+    /// One member publishes ITEMS items, one per publish call at RATE calls/s; for every
+    /// item, the time from sending the call to the moment the last other node stored it
+    /// (nodes record receive times). Also reports the publish call's own latency as the
+    /// same-run reference, and ends with a `RESULT {json}` line.
+    Propagation {
+        /// Node processes in total (at least 3).
+        #[arg(long, default_value_t = 20)]
+        nodes: usize,
+        /// Items to publish, one per publish call.
+        #[arg(long, default_value_t = 1000)]
+        items: u64,
+        /// Publish calls per second.
+        #[arg(long, default_value_t = 50)]
+        rate: u64,
+    },
+    /// Verified items per second of a member that starts late and catches up by sync.
+    ///
+    /// A member publishes ITEMS items (bundles of 1,000 over HTTP) while a second member
+    /// is not running; once the anchor holds them all the second member starts, and the
+    /// time until it holds and has verified all of them against the publisher's
+    /// checkpoint gives verified items/s. Ends with a `RESULT {json}` line.
+    Catchup {
+        /// Items the publisher logs before the late member starts.
+        #[arg(long, default_value_t = 100_000)]
+        items: u64,
+    },
+    /// Continuous publishing on a small network, sampling memory and queues (not for CI).
+    ///
+    /// One anchor and NODES-1 members publish one indicator per call, round robin, at
+    /// RATE items/s in total for MINUTES. Every SAMPLE_SECS each node's RSS, threads,
+    /// open descriptors (from /proc) and its queue gauges (sync backlog = known minus
+    /// verified size over the logs it replicates, items parked for a missing admission,
+    /// own entries not yet under a checkpoint; from GET /metrics and /api/v1/peers) are
+    /// printed and written to OUT/samples.csv. At the end the harness waits for every
+    /// node to hold every item and prints a per-node summary and a PASS/FAIL verdict
+    /// (also in OUT/summary.md; exit status 1 on FAIL): RSS growth after the warm-up at
+    /// most MAX_RSS_GROWTH_PCT or the second-half slope at most MAX_RSS_SLOPE_MIB_H; no
+    /// queue's last-quarter mean above twice its first-quarter mean + 10; no backlog after
+    /// the drain; no failed publish; every item delivered.
+    ///
+    /// Example (the documented run): nice shoal-netbench soak --nodes 5 --minutes 30 --rate 20 --out target/soak-30min
+    Soak(soak::SoakArgs),
+}
+
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
 
-fn indicator(n: u64, salt: u64) -> Value {
+pub(crate) fn indicator(n: u64, salt: u64) -> Value {
     json!({
         "type": "indicator", "spec_version": "2.1",
         "id": format!("indicator--{:08x}-0000-4000-8000-{n:012x}", salt as u32),
@@ -50,23 +108,30 @@ fn indicator(n: u64, salt: u64) -> Value {
     })
 }
 
-fn bundle(objects: Vec<Value>, salt: u64) -> Vec<u8> {
+pub(crate) fn bundle(objects: Vec<Value>, salt: u64) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "type": "bundle",
-        "id": format!("bundle--{:08x}-0000-4000-8000-000000000000", salt as u32),
+        "id": format!("bundle--{:08x}-0000-4000-8000-{:012x}", salt as u32, salt >> 32),
         "objects": objects
     }))
     .unwrap_or_default()
 }
 
-async fn get(c: &ApiClient, path: &str) -> Result<Value> {
+pub(crate) async fn get(c: &ApiClient, path: &str) -> Result<Value> {
     match c.get(path).await? {
         Reach::Answered(b) => Ok(serde_json::from_slice(&b)?),
         Reach::NotRunning => bail!("a node stopped"),
     }
 }
 
-async fn publish(c: &ApiClient, body: Vec<u8>) -> Result<Value> {
+pub(crate) async fn get_text(c: &ApiClient, path: &str) -> Result<String> {
+    match c.get(path).await? {
+        Reach::Answered(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+        Reach::NotRunning => bail!("a node stopped"),
+    }
+}
+
+pub(crate) async fn publish(c: &ApiClient, body: Vec<u8>) -> Result<Value> {
     match c
         .post("/api/v1/publish?community=bench&tlp=amber", body)
         .await?
@@ -88,7 +153,7 @@ async fn verified(c: &ApiClient, publisher: &str) -> Result<u64> {
         .unwrap_or(0))
 }
 
-fn percentile(sorted: &[u64], p: f64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }
@@ -96,7 +161,7 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn setup(root: &std::path::Path, members: usize) -> Result<(DataDir, Vec<DataDir>)> {
+pub(crate) fn setup(root: &std::path::Path, members: usize) -> Result<(DataDir, Vec<DataDir>)> {
     let anchor = create_anchor(root, "anchor")?;
     let fast = |c: &mut shoal_config::Config| {
         c.ledger.checkpoint_interval_ms = 200;
@@ -112,7 +177,7 @@ fn setup(root: &std::path::Path, members: usize) -> Result<(DataDir, Vec<DataDir
     Ok((DataDir::open(&anchor.dir.root)?, dirs))
 }
 
-async fn wait_peers(clients: &[ApiClient], min: usize, secs: u64) -> Result<()> {
+pub(crate) async fn wait_peers(clients: &[ApiClient], min: usize, secs: u64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let mut ok = true;
@@ -134,27 +199,38 @@ async fn wait_peers(clients: &[ApiClient], min: usize, secs: u64) -> Result<()> 
     }
 }
 
-async fn propagation() -> Result<()> {
-    let nodes = arg("--nodes", 20)? as usize;
-    let items = arg("--items", 1000)?;
-    let rate = arg("--rate", 50)?.max(1);
+/// Start the anchor, then the members with the anchor as bootstrap peer.
+pub(crate) fn start_all(
+    root: &std::path::Path,
+    anchor_dir: DataDir,
+    member_dirs: Vec<DataDir>,
+) -> Result<Vec<Proc>> {
+    let mut procs: Vec<Proc> = vec![start("anchor", anchor_dir, None, &root.join("anchor.log"))?];
+    let boot = procs[0].p2p.clone();
+    for (i, d) in member_dirs.into_iter().enumerate() {
+        let name = format!("m{i}");
+        let log = root.join(format!("{name}.log"));
+        match start(&name, d, Some(&boot), &log) {
+            Ok(p) => procs.push(p),
+            Err(e) => {
+                for p in procs.iter_mut() {
+                    p.terminate();
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(procs)
+}
+
+async fn propagation(nodes: usize, items: u64, rate: u64) -> Result<()> {
+    let rate = rate.max(1);
     if nodes < 3 {
         bail!("--nodes must be at least 3");
     }
     let tmp = tempfile::tempdir()?;
     let (anchor_dir, member_dirs) = setup(tmp.path(), nodes - 1)?;
-    let mut procs: Vec<Proc> = vec![start(
-        "anchor",
-        anchor_dir,
-        None,
-        &tmp.path().join("anchor.log"),
-    )?];
-    let boot = procs[0].p2p.clone();
-    for (i, d) in member_dirs.into_iter().enumerate() {
-        let name = format!("m{i}");
-        let log = tmp.path().join(format!("{name}.log"));
-        procs.push(start(&name, d, Some(&boot), &log)?);
-    }
+    let mut procs = start_all(tmp.path(), anchor_dir, member_dirs)?;
     let result = async {
         let clients: Vec<ApiClient> = procs
             .iter()
@@ -172,6 +248,7 @@ async fn propagation() -> Result<()> {
         let publisher = &clients[1];
         let pub_peer = procs[1].peer_id.clone();
         let mut sent_at: HashMap<u64, u64> = HashMap::new();
+        let mut call_us: Vec<u64> = Vec::with_capacity(items as usize);
         let gap = Duration::from_micros(1_000_000 / rate);
         let start_all = Instant::now();
         for n in 0..items {
@@ -180,7 +257,9 @@ async fn propagation() -> Result<()> {
                 tokio::time::sleep(wait).await;
             }
             let t0 = now_ms();
+            let c0 = Instant::now();
             let r = publish(publisher, bundle(vec![indicator(n, 7)], n)).await?;
+            call_us.push(c0.elapsed().as_micros() as u64);
             let idx = r["results"][0]["ledger_index"]
                 .as_u64()
                 .context("publish answer lacks a ledger index")?;
@@ -225,6 +304,7 @@ async fn propagation() -> Result<()> {
         let mut to_last: Vec<u64> = last.values().copied().collect();
         to_last.sort_unstable();
         per_node.sort_unstable();
+        call_us.sort_unstable();
         println!(
             "publish → last eligible node: median {} ms, p99 {} ms, max {} ms ({} items)",
             percentile(&to_last, 0.5),
@@ -238,6 +318,25 @@ async fn propagation() -> Result<()> {
             percentile(&per_node, 0.99),
             per_node.len()
         );
+        println!(
+            "reference, same run: the publish call itself (HTTP request → pipeline → durable log → answer) median {:.1} ms, p99 {:.1} ms",
+            percentile(&call_us, 0.5) as f64 / 1e3,
+            percentile(&call_us, 0.99) as f64 / 1e3
+        );
+        println!(
+            "RESULT {}",
+            json!({
+                "bench": "propagation", "nodes": nodes, "items": items, "rate": rate,
+                "last_p50_ms": percentile(&to_last, 0.5),
+                "last_p99_ms": percentile(&to_last, 0.99),
+                "last_max_ms": to_last.last().copied().unwrap_or(0),
+                "each_p50_ms": percentile(&per_node, 0.5),
+                "each_p99_ms": percentile(&per_node, 0.99),
+                "deliveries": per_node.len(), "by_gossip": gossip, "by_sync": synced,
+                "call_p50_ms": percentile(&call_us, 0.5) as f64 / 1e3,
+                "call_p99_ms": percentile(&call_us, 0.99) as f64 / 1e3,
+            })
+        );
         Ok::<(), anyhow::Error>(())
     }
     .await;
@@ -247,10 +346,10 @@ async fn propagation() -> Result<()> {
     result
 }
 
-async fn catchup() -> Result<()> {
-    let items = arg("--items", 100_000)?;
+async fn catchup(items: u64) -> Result<()> {
     let tmp = tempfile::tempdir()?;
-    if std::env::var_os("SHOAL_NETBENCH_KEEP").is_some() {
+    let keep = std::env::var_os("SHOAL_NETBENCH_KEEP").is_some();
+    if keep {
         eprintln!("data and logs in {}", tmp.path().display());
     }
     let (anchor_dir, mut member_dirs) = setup(tmp.path(), 2)?;
@@ -263,13 +362,13 @@ async fn catchup() -> Result<()> {
         &tmp.path().join("anchor.log"),
     )?];
     let boot = procs[0].p2p.clone();
-    procs.push(start(
-        "publisher",
-        pub_dir,
-        Some(&boot),
-        &tmp.path().join("publisher.log"),
-    )?);
     let result = async {
+        procs.push(start(
+            "publisher",
+            pub_dir,
+            Some(&boot),
+            &tmp.path().join("publisher.log"),
+        )?);
         let publisher = ApiClient::for_datadir(&procs[1].dir)?;
         let pub_peer = procs[1].peer_id.clone();
         let t = Instant::now();
@@ -280,9 +379,10 @@ async fn catchup() -> Result<()> {
             publish(&publisher, bundle((n..n + k).map(|i| indicator(i, 3)).collect(), n)).await?;
             n += k;
         }
+        let publish_secs = t.elapsed().as_secs_f64();
         println!(
-            "# catch-up: published {items} items at the publisher in {:.1} s",
-            t.elapsed().as_secs_f64()
+            "# catch-up: published {items} items at the publisher in {publish_secs:.1} s (bundles of {per} over HTTP = {:.0} items/s)",
+            items as f64 / publish_secs
         );
         // The anchor has them too (gossip and sync while publishing): wait for it, so
         // the late node can fetch from two peers.
@@ -321,12 +421,21 @@ async fn catchup() -> Result<()> {
         }
         let d = t.elapsed();
         let s = get(&late, "/api/v1/peers").await?;
+        let per_s = items as f64 / d.as_secs_f64();
         println!(
-            "late node: process ready in {:.2} s; all {items} items held and verified against the checkpoint {:.2} s after start = {:.0} verified items/s ({} by sync)",
+            "late node: process ready in {:.2} s; all {items} items held and verified against the checkpoint {:.2} s after start = {per_s:.0} verified items/s ({} by sync)",
             started.as_secs_f64(),
             d.as_secs_f64(),
-            items as f64 / d.as_secs_f64(),
             s["counters"]["synced_items"]
+        );
+        println!(
+            "RESULT {}",
+            json!({
+                "bench": "catchup", "items": items,
+                "seconds": d.as_secs_f64(), "ready_seconds": started.as_secs_f64(),
+                "items_per_s": per_s, "by_sync": s["counters"]["synced_items"],
+                "publish_http_items_per_s": items as f64 / publish_secs,
+            })
         );
         Ok::<(), anyhow::Error>(())
     }
@@ -334,7 +443,7 @@ async fn catchup() -> Result<()> {
     for p in procs.iter_mut() {
         p.terminate();
     }
-    if std::env::var_os("SHOAL_NETBENCH_KEEP").is_some() {
+    if keep {
         let _ = tmp.keep();
     }
     result
@@ -342,12 +451,15 @@ async fn catchup() -> Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    match std::env::args().nth(1).as_deref() {
-        Some("propagation") => propagation().await,
-        Some("catchup") => catchup().await,
-        _ => {
-            eprintln!("usage: shoal-netbench propagation [--nodes 20] [--items 1000] [--rate 50]\n       shoal-netbench catchup [--items 100000]");
-            std::process::exit(2)
+    match Cli::parse().cmd {
+        Cmd::Propagation { nodes, items, rate } => propagation(nodes, items, rate).await,
+        Cmd::Catchup { items } => catchup(items).await,
+        Cmd::Soak(args) => {
+            if !soak::run(args).await? {
+                // The verdict is printed; no error trace for a failed soak.
+                std::process::exit(1);
+            }
+            Ok(())
         }
     }
 }
