@@ -12,7 +12,7 @@ mod common;
 mod hostile_peer;
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::net::{status, wait_admitted_peers, wait_until, Net};
 use common::Api;
@@ -321,6 +321,47 @@ async fn advisories_reach_members_and_acknowledgements_reach_the_anchor() {
         metric(&m1, "shoal_advisories_overdue").await == Some(1.0)
     })
     .await;
+    // ...and on the situation page, rendered by headless Chromium.
+    if let Some(bin) = common::browser::chromium() {
+        let d = net.members[0].daemon.as_ref().unwrap();
+        let url = format!("{}#token={}", d.url("/situation"), d.token);
+        let profile = tempfile::tempdir().unwrap();
+        let (dom, log) = tokio::task::spawn_blocking({
+            let p = profile.path().to_owned();
+            move || {
+                common::browser::run_chromium(
+                    &bin,
+                    &p,
+                    &[
+                        "--virtual-time-budget=10000".into(),
+                        "--dump-dom".into(),
+                        url,
+                    ],
+                    Duration::from_secs(90),
+                )
+            }
+        })
+        .await
+        .unwrap();
+        let between = common::browser::between;
+        let note = between(&dom, "id=\"advisories-note\"", "</span>").unwrap_or("");
+        assert!(note.contains("1 overdue"), "{note}\n{log}");
+        let table = between(&dom, "<table id=\"advisories\"", "</table>").unwrap_or("");
+        let row = table
+            .split("<tr")
+            .find(|r| r.contains("Drill: "))
+            .unwrap_or_else(|| panic!("no row for the drill: {table}"));
+        assert!(
+            row.contains(">overdue<") && row.contains("critical · drill"),
+            "{row}"
+        );
+    } else {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+            "chromium is not installed (CI must install Debian's chromium package)"
+        );
+        eprintln!("page check skipped: chromium is not installed");
+    }
     wait_until(30, "m2 receives the drill", || async {
         listed(&m2, &urgent_id).await.is_some()
     })

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod browser;
 pub mod net;
 
 pub const SHOAL: &str = env!("CARGO_BIN_EXE_shoal");

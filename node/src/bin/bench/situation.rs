@@ -40,6 +40,9 @@ pub struct SituationArgs {
     /// and now and then a vulnerability each).
     #[arg(long, default_value_t = 20)]
     sightings: u64,
+    /// The store's page cache in MiB (`ledger.cache_mb`).
+    #[arg(long, default_value_t = 64)]
+    cache_mb: u64,
     /// Timed repetitions of the aggregate (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
@@ -195,7 +198,7 @@ pub fn run(args: SituationArgs) -> Result<()> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("store"), 64).context("open the store")?;
+    let store = Store::open(&dir.path().join("store"), args.cache_mb).context("open the store")?;
     let rss_start = rss_mib();
     println!(
         "# situation at an anchor: {} members, {} sightings each over a week",
@@ -260,6 +263,9 @@ pub fn run(args: SituationArgs) -> Result<()> {
         facts.len(),
         (rss_after - rss_before) * 1_048_576.0 / facts.len().max(1) as f64
     );
+    // As a request handler would: the snapshot is let go once answered (a refresh copies
+    // it only while a reader still holds it).
+    drop(facts);
 
     let to = now.div_ceil(3600) * 3600;
     let q = Query {
