@@ -12,7 +12,7 @@ mod common;
 mod hostile_peer;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::net::{status, wait_admitted_peers, wait_until, Net};
 use common::Api;
@@ -325,24 +325,7 @@ async fn advisories_reach_members_and_acknowledgements_reach_the_anchor() {
     if let Some(bin) = common::browser::chromium() {
         let d = net.members[0].daemon.as_ref().unwrap();
         let url = format!("{}#token={}", d.url("/situation"), d.token);
-        let profile = tempfile::tempdir().unwrap();
-        let (dom, log) = tokio::task::spawn_blocking({
-            let p = profile.path().to_owned();
-            move || {
-                common::browser::run_chromium(
-                    &bin,
-                    &p,
-                    &[
-                        "--virtual-time-budget=10000".into(),
-                        "--dump-dom".into(),
-                        url,
-                    ],
-                    Duration::from_secs(90),
-                )
-            }
-        })
-        .await
-        .unwrap();
+        let (dom, log) = common::browser::dump_dom(&bin, &url).await;
         let between = common::browser::between;
         let note = between(&dom, "id=\"advisories-note\"", "</span>").unwrap_or("");
         assert!(note.contains("1 overdue"), "{note}\n{log}");

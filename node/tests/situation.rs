@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::browser::{between, chromium, run_chromium};
+use common::browser::{between, chromium, dump_dom, run_chromium};
 use common::*;
 use serde_json::{json, Value};
 use shoal_crypto::NodeKey;
@@ -684,24 +684,7 @@ async fn situation_page_renders_in_headless_chromium() {
     }
 
     let url = format!("{}#token={}", node.url("/situation"), node.token);
-    let profile = tempfile::tempdir().unwrap();
-    let (dom, log) = tokio::task::spawn_blocking({
-        let (bin, url, p) = (bin.clone(), url.clone(), profile.path().to_owned());
-        move || {
-            run_chromium(
-                &bin,
-                &p,
-                &[
-                    "--virtual-time-budget=10000".into(),
-                    "--dump-dom".into(),
-                    url,
-                ],
-                Duration::from_secs(90),
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let (dom, log) = dump_dom(&bin, &url).await;
     let body_tag = between(&dom, "<body", ">").unwrap_or_else(|| panic!("no body in {dom}"));
     assert!(
         body_tag.contains("data-rendered=\"true\""),

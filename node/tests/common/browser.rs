@@ -94,3 +94,24 @@ pub fn between<'a>(hay: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let end = hay[start..].find(close)? + start;
     Some(&hay[start..end])
 }
+
+/// Load `url` in headless Chromium (fresh profile, 10 s of virtual time for the page's
+/// scripts) and return its DOM after the scripts ran, and the browser's log.
+pub async fn dump_dom(bin: &Path, url: &str) -> (String, String) {
+    let profile = tempfile::tempdir().expect("browser profile");
+    let (bin, url, p) = (bin.to_owned(), url.to_owned(), profile.path().to_owned());
+    tokio::task::spawn_blocking(move || {
+        run_chromium(
+            &bin,
+            &p,
+            &[
+                "--virtual-time-budget=10000".into(),
+                "--dump-dom".into(),
+                url,
+            ],
+            Duration::from_secs(90),
+        )
+    })
+    .await
+    .expect("browser task")
+}
