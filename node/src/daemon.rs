@@ -215,10 +215,11 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         .parse()
         .map_err(|_| anyhow::anyhow!("`publish.default_tlp` is not a TLP level"))?;
     let privacy = Arc::new(privacy_engine(&dir, &store, &key)?);
+    // Read once: the credibility service, the network and the advisories all use them.
     let roots = crate::credibility::roots(&cfg)?;
+    let own_chain = dir.admission_chain()?;
     let credibility = tokio::task::spawn_blocking({
-        let store = store.clone();
-        let own_chain = dir.admission_chain()?;
+        let (store, roots, own_chain) = (store.clone(), roots.clone(), own_chain.clone());
         let max = cfg.envelope.max_bytes;
         move || crate::credibility::Credibility::load(&store, roots, Some(own_chain), max)
     })
@@ -229,7 +230,6 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         shutdown_rx.clone(),
     ));
     let (net, net_task) = if cfg.network.enabled {
-        let own_chain = dir.admission_chain()?;
         let (h, t) = net::spawn(net::NetParams {
             cfg: cfg.network.clone(),
             role: cfg.node.role,
@@ -238,7 +238,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             store: store.clone(),
             max_envelope_bytes: cfg.envelope.max_bytes,
             ledger_state: ledger_state.clone(),
-            own_chain,
+            own_chain: own_chain.clone(),
             shutdown: shutdown_rx.clone(),
             witnessing: witnessing(&cfg, &key)?,
             credibility: credibility.clone(),
@@ -291,8 +291,8 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
             anchor: cfg.node.role == shoal_config::Role::Anchor,
             sector: cfg.privacy.dp.member_sector.clone(),
             region: cfg.privacy.dp.member_region.clone(),
-            roots: crate::credibility::roots(&cfg)?,
-            own_chain: dir.admission_chain()?,
+            roots,
+            own_chain,
         },
         cfg.envelope.max_bytes,
     ));

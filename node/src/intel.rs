@@ -121,11 +121,29 @@ pub struct ParamError {
     pub reason: String,
 }
 
-fn bad(param: &str, reason: impl Into<String>) -> ParamError {
+/// `param` is wrong because of `reason`.
+pub(crate) fn bad(param: &str, reason: impl Into<String>) -> ParamError {
     ParamError {
         param: param.to_owned(),
         reason: reason.into(),
     }
+}
+
+/// Query parameters as `(name, trimmed value, raw value)`, in order: a name given twice
+/// is an error, and empty values count as absent (skipped). Every query string is read
+/// through this.
+pub(crate) fn distinct_params<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> impl Iterator<Item = Result<(&'a str, &'a str, &'a str), ParamError>> {
+    let mut seen: Vec<&'a str> = Vec::new();
+    params.into_iter().filter_map(move |(name, raw)| {
+        if seen.contains(&name) {
+            return Some(Err(bad(name, "given more than once")));
+        }
+        seen.push(name);
+        let v = raw.trim();
+        (!v.is_empty()).then_some(Ok((name, v, raw)))
+    })
 }
 
 impl Query {
@@ -136,16 +154,8 @@ impl Query {
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ParamError> {
         let mut q = Query::default();
-        let mut seen: Vec<&str> = Vec::new();
-        for (name, raw) in params {
-            if seen.contains(&name) {
-                return Err(bad(name, "given more than once"));
-            }
-            seen.push(name);
-            let v = raw.trim();
-            if v.is_empty() {
-                continue;
-            }
+        for p in distinct_params(params) {
+            let (name, v, raw) = p?;
             match name {
                 "type" => q.kind = Some(v.to_owned()),
                 "value" => {

@@ -30,10 +30,10 @@ pub enum ComposeError {
 
 /// A STIX timestamp (millisecond precision) for unix milliseconds.
 pub fn stix_time(now_ms: u64) -> String {
-    let secs = i64::try_from(now_ms / 1000).unwrap_or(0);
-    let base = shoal_protocol::dp::time::format_unix(secs)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned());
-    base.replace(".000Z", &format!(".{:03}Z", now_ms % 1000))
+    i64::try_from(now_ms)
+        .ok()
+        .and_then(|ms| shoal_protocol::dp::time::format_unix_ms(ms).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
 /// A random STIX identifier of `kind` (`<kind>--<UUIDv4>`).

@@ -19,12 +19,7 @@ pub(super) async fn run(root: &Path, id: &str, as_json: bool) -> Result<ExitCode
     let offline = if dir.store_path().exists() {
         match dir.store_if_idle()? {
             Some(store) => {
-                let cred = crate::credibility::Credibility::load(
-                    &store,
-                    crate::credibility::roots(&dir.config)?,
-                    Some(dir.admission_chain()?),
-                    dir.config.envelope.max_bytes,
-                )?;
+                let cred = super::offline_credibility(&dir, &store)?;
                 Some(crate::api::credibility::explain_json(
                     &cred,
                     id,

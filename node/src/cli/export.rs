@@ -20,12 +20,7 @@ pub(super) async fn run(root: &Path, params: HashMap<String, String>) -> Result<
     let body = match dir.store_if_idle()? {
         Some(store) => {
             let max = dir.config.envelope.max_bytes;
-            let cred = crate::credibility::Credibility::load(
-                &store,
-                crate::credibility::roots(&dir.config)?,
-                Some(dir.admission_chain()?),
-                max,
-            )?;
+            let cred = super::offline_credibility(&dir, &store)?;
             let policy = if dir.config.provenance.min_witnesses > 0 {
                 let trusted = dir
                     .config

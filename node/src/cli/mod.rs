@@ -478,6 +478,20 @@ pub enum ImportKind {
     },
 }
 
+/// The credibility state of a stopped node, loaded from its store as the daemon does
+/// (its trust roots and own admission chain), for the commands that work offline.
+fn offline_credibility(
+    dir: &crate::datadir::DataDir,
+    store: &crate::store::Store,
+) -> anyhow::Result<std::sync::Arc<crate::credibility::Credibility>> {
+    Ok(crate::credibility::Credibility::load(
+        store,
+        crate::credibility::roots(&dir.config)?,
+        Some(dir.admission_chain()?),
+        dir.config.envelope.max_bytes,
+    )?)
+}
+
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

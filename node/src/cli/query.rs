@@ -55,12 +55,7 @@ pub(super) async fn run(root: &Path, args: QueryArgs, as_json: bool) -> Result<E
     let result = match store {
         Some(store) => {
             let max = dir.config.envelope.max_bytes;
-            let cred = crate::credibility::Credibility::load(
-                &store,
-                crate::credibility::roots(&dir.config)?,
-                Some(dir.admission_chain()?),
-                max,
-            )?;
+            let cred = super::offline_credibility(&dir, &store)?;
             intel::run(&store, &query, max, &cred, crate::daemon::unix_now())?
         }
         None => online(&dir, &params).await?,

@@ -46,13 +46,7 @@ pub(super) async fn run(root: &Path, args: SituationArgs, as_json: bool) -> Resu
             let q = window
                 .query(now)
                 .map_err(|e| anyhow!("--{}: {}", e.param, e.reason))?;
-            let max = dir.config.envelope.max_bytes;
-            let cred = crate::credibility::Credibility::load(
-                &store,
-                crate::credibility::roots(&dir.config)?,
-                Some(dir.admission_chain()?),
-                max,
-            )?;
+            let cred = super::offline_credibility(&dir, &store)?;
             let own = dir.load_key()?.public();
             let svc = Situations::for_config(&dir.root, &dir.config, store, own, cred)?;
             (*svc.view(&q)?).clone()

@@ -32,7 +32,7 @@ use shoal_protocol::situation::{
 use shoal_protocol::{Envelope, ExtensionKind};
 
 use crate::credibility::Credibility;
-use crate::intel::ParamError;
+use crate::intel::{bad, distinct_params, ParamError};
 use crate::store::{Store, StoreError};
 
 /// Window used when `from` is not given.
@@ -56,13 +56,6 @@ const SLACK_MS: u64 = 300_000;
 const RESCORE: Duration = Duration::from_secs(60);
 /// ...and when the trust vector changed, at most this often.
 const RESCORE_MIN: Duration = Duration::from_secs(10);
-
-fn bad(param: &str, reason: impl Into<String>) -> ParamError {
-    ParamError {
-        param: param.to_owned(),
-        reason: reason.into(),
-    }
-}
 
 /// A bucket width: a duration with a unit (`15m`, `1h`, `1d`, `1w`, `30s`) or whole
 /// seconds.
@@ -96,16 +89,8 @@ impl Window {
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ParamError> {
         let mut w = Window::default();
-        let mut seen: Vec<&str> = Vec::new();
-        for (name, raw) in params {
-            if seen.contains(&name) {
-                return Err(bad(name, "given more than once"));
-            }
-            seen.push(name);
-            let v = raw.trim();
-            if v.is_empty() {
-                continue;
-            }
+        for p in distinct_params(params) {
+            let (name, v, _) = p?;
             match name {
                 "from" => w.from = Some(crate::intel::parse_since(v).map_err(|r| bad(name, r))?),
                 "to" => w.to = Some(crate::intel::parse_since(v).map_err(|r| bad(name, r))?),
@@ -164,16 +149,8 @@ pub fn graph_params<'a>(
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(usize, usize), ParamError> {
     let (mut depth, mut max_nodes) = (DEFAULT_DEPTH, DEFAULT_MAX_NODES);
-    let mut seen: Vec<&str> = Vec::new();
-    for (name, raw) in params {
-        if seen.contains(&name) {
-            return Err(bad(name, "given more than once"));
-        }
-        seen.push(name);
-        let v = raw.trim();
-        if v.is_empty() {
-            continue;
-        }
+    for p in distinct_params(params) {
+        let (name, v, _) = p?;
         let n = |max: usize| match v.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
             _ => Err(bad(

@@ -40,7 +40,7 @@ mod ack;
 pub mod cacao;
 mod model;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::stix::{ObjectError, Timestamp};
 
@@ -180,37 +180,11 @@ pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<Value, AdvisoryError> {
 
 // ---- small typed accessors shared by the three parsers -------------------------------
 
-pub(crate) type Obj = Map<String, Value>;
-
-/// `parent.child`, or `child` at the top.
-pub(crate) fn join(parent: &str, child: &str) -> String {
-    if parent.is_empty() {
-        child.to_owned()
-    } else {
-        format!("{parent}.{child}")
-    }
-}
-
-/// `parent[i]`.
-pub(crate) fn at(parent: &str, i: usize) -> String {
-    format!("{parent}[{i}]")
-}
+pub(crate) use crate::stix::validate::fields::{at, join, kind, Obj};
 
 /// `parent["key"]` (dictionary entry).
 pub(crate) fn entry(parent: &str, key: &str) -> String {
     format!("{parent}[{key:?}]")
-}
-
-/// The JSON kind of a value, for messages.
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 pub(crate) fn invalid(path: impl Into<String>, reason: impl Into<String>) -> AdvisoryError {

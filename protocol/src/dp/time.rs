@@ -51,6 +51,14 @@ pub fn floor_unix(unix: i64, bucket_secs: u64) -> Result<i64, DpError> {
         .ok_or_else(|| DpError::BadParams(format!("cannot floor {unix} to {bucket_secs}")))
 }
 
+/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (years 0000 to 9999).
+pub fn format_unix_ms(unix_ms: i64) -> Result<String, DpError> {
+    let secs = unix_ms.div_euclid(1000);
+    let ms = unix_ms.rem_euclid(1000);
+    let base = format_unix(secs)?;
+    Ok(format!("{}{ms:03}Z", base.trim_end_matches("000Z")))
+}
+
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SS.000Z` (years 0000 to 9999).
 pub fn format_unix(unix: i64) -> Result<String, DpError> {
     if !(MIN_UNIX..=MAX_UNIX).contains(&unix) {
@@ -88,6 +96,8 @@ mod tests {
     #[test]
     fn formats_and_floors() {
         assert_eq!(format_unix(0).unwrap(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_unix_ms(-1).unwrap(), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_unix_ms(1_250).unwrap(), "1970-01-01T00:00:01.250Z");
         assert_eq!(format_unix(MIN_UNIX).unwrap(), "0000-01-01T00:00:00.000Z");
         assert_eq!(format_unix(MAX_UNIX).unwrap(), "9999-12-31T23:59:59.000Z");
         assert_eq!(

@@ -18,7 +18,7 @@ pub mod pattern;
 pub mod provenance;
 pub mod timestamp;
 mod types;
-mod validate;
+pub(crate) mod validate;
 
 use serde_json::Value;
 

@@ -310,14 +310,14 @@ impl Default for Privacy {
     }
 }
 
-fn invalid(key: &'static str, message: impl Into<String>) -> NetScenarioError {
+pub(crate) fn invalid(key: &'static str, message: impl Into<String>) -> NetScenarioError {
     NetScenarioError::Invalid {
         key,
         message: message.into(),
     }
 }
 
-fn fraction(key: &'static str, v: f64) -> Result<(), NetScenarioError> {
+pub(crate) fn fraction(key: &'static str, v: f64) -> Result<(), NetScenarioError> {
     if (0.0..=1.0).contains(&v) {
         Ok(())
     } else {
@@ -325,7 +325,7 @@ fn fraction(key: &'static str, v: f64) -> Result<(), NetScenarioError> {
     }
 }
 
-fn positive(key: &'static str, v: f64) -> Result<(), NetScenarioError> {
+pub(crate) fn positive(key: &'static str, v: f64) -> Result<(), NetScenarioError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {

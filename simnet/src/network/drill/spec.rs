@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use shoal_protocol::advisory::Severity;
 
-use crate::network::scenario::NetScenarioError;
+use crate::network::scenario::{fraction, invalid, positive, NetScenarioError};
 
 /// `[drill]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,29 +117,6 @@ impl Default for Response {
             stuck_fraction: 0.05,
             not_affected_fraction: 0.4,
         }
-    }
-}
-
-fn invalid(key: &'static str, message: impl Into<String>) -> NetScenarioError {
-    NetScenarioError::Invalid {
-        key,
-        message: message.into(),
-    }
-}
-
-fn fraction(key: &'static str, v: f64) -> Result<(), NetScenarioError> {
-    if (0.0..=1.0).contains(&v) {
-        Ok(())
-    } else {
-        Err(invalid(key, format!("{v} is not a fraction from 0 to 1")))
-    }
-}
-
-fn positive(key: &'static str, v: f64) -> Result<(), NetScenarioError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(invalid(key, format!("{v} must be a positive number")))
     }
 }
 
