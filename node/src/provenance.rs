@@ -61,7 +61,7 @@ pub fn proof(
             cp.size
         )));
     }
-    let tree = held_tree(store, publisher, cp.size)?;
+    let tree = held_extension(store, publisher, index, cp.size)?;
     if tree.root() != cp.root {
         return Err(ItemProofError::Inconsistent(
             "held leaves do not match the verified checkpoint".into(),
@@ -77,15 +77,19 @@ pub fn proof(
     })
 }
 
-/// The held leaf hashes of `publisher`'s log below `size`, as a tree (every one must be
-/// held: the verified prefix is).
-fn held_tree(
+/// The held leaf hashes of `publisher`'s log below `size`, as an extension of the
+/// largest stored frontier at or below `from` ([`Store::frontier_below`]): only the
+/// leaves after that frontier are read. Every leaf from the frontier to `size` must be
+/// held. Proofs about leaf `from` (inclusion) or from size `from` (consistency) need no
+/// node inside the frontier.
+pub(crate) fn held_extension(
     store: &Store,
     publisher: &PublicKey,
+    from: u64,
     size: u64,
-) -> Result<MemoryTree, ItemProofError> {
-    let mut tree = MemoryTree::new();
-    for held in store.held_from(publisher, 0) {
+) -> Result<merkle::Extension, ItemProofError> {
+    let mut tree = merkle::Extension::new(store.frontier_below(publisher, from.min(size))?);
+    for held in store.held_from(publisher, tree.size()) {
         let (i, h) = held?;
         if i >= size {
             break;
@@ -121,7 +125,9 @@ pub fn replica_consistency(
             "no consistency proof from {old_size} to {new_size} (verified prefix: {verified_size})"
         )));
     }
-    let tree = held_tree(store, publisher, new_size)?;
+    // From a verified size (a witness's last cosigned checkpoint, a peer's last known
+    // one) only the leaves after it are read.
+    let tree = held_extension(store, publisher, old_size, new_size)?;
     merkle::consistency_proof(&tree, old_size, new_size)
         .map_err(|e| ItemProofError::Inconsistent(e.to_string()))
 }
@@ -248,4 +254,89 @@ pub fn audit(
         last_size: Some(last),
         equivocating: store.is_equivocating(publisher)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use shoal_crypto::hash::leaf_hash;
+
+    use super::*;
+    use crate::store::replicas::{Held, ReplicaBatch};
+
+    /// Proofs about a replica come out the same whether they start from a stored
+    /// frontier (a verified size) or from the first leaf, and read only the leaves after
+    /// the nearest frontier.
+    #[test]
+    fn replica_proofs_from_frontiers_match_the_whole_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8).unwrap();
+        let publisher = PublicKey([7; 32]);
+        let verified_sizes = [1u64, 5, 8, 13, 32, 33, 50];
+        let mut full = MemoryTree::new();
+        let mut batch = ReplicaBatch::default();
+        for i in 0..50u64 {
+            let hash = leaf_hash(&i.to_be_bytes());
+            full.append(hash);
+            batch.leaf(
+                &publisher,
+                i,
+                &Held::Hash {
+                    received_ms: 0,
+                    hash,
+                },
+            );
+            if verified_sizes.contains(&(i + 1)) {
+                batch.history(&publisher, i + 1, "note", full.compact_range().hashes());
+            }
+        }
+        store.apply_replicas(batch).unwrap();
+        for at in 0..=60u64 {
+            let want = verified_sizes.iter().rev().find(|s| **s <= at).copied();
+            assert_eq!(
+                store.frontier_below(&publisher, at).unwrap().size(),
+                want.unwrap_or(0)
+            );
+        }
+        for new in 1..=50u64 {
+            for old in 1..=new {
+                let want = merkle::consistency_proof(&full, old, new).unwrap();
+                let got = replica_consistency(&store, &publisher, old, new, 50).unwrap();
+                assert_eq!(got, want, "consistency {old} → {new}");
+            }
+            for index in 0..new {
+                let tree = held_extension(&store, &publisher, index, new).unwrap();
+                assert_eq!(tree.root(), full_root(&full, new));
+                assert_eq!(
+                    merkle::inclusion_proof(&tree, index, new).unwrap(),
+                    merkle::inclusion_proof(&full, index, new).unwrap(),
+                    "inclusion of {index} in {new}"
+                );
+            }
+        }
+        // A leaf missing after the frontier is an inconsistency, not a wrong proof.
+        let mut gap = ReplicaBatch::default();
+        gap.remove_leaf(&publisher, 40);
+        store.apply_replicas(gap).unwrap();
+        assert!(matches!(
+            replica_consistency(&store, &publisher, 33, 50, 50),
+            Err(ItemProofError::Inconsistent(_))
+        ));
+        assert!(replica_consistency(&store, &publisher, 33, 40, 50).is_ok());
+        // Only the leaves after the frontier are read: with leaf 2 gone, proofs from
+        // size 5 or about leaf 6 still come out; from size 4 or about leaf 3 they need it.
+        let mut early = ReplicaBatch::default();
+        early.remove_leaf(&publisher, 2);
+        store.apply_replicas(early).unwrap();
+        assert_eq!(
+            replica_consistency(&store, &publisher, 5, 33, 50).unwrap(),
+            merkle::consistency_proof(&full, 5, 33).unwrap()
+        );
+        assert!(held_extension(&store, &publisher, 6, 33).is_ok());
+        assert!(replica_consistency(&store, &publisher, 4, 33, 50).is_err());
+        assert!(held_extension(&store, &publisher, 3, 33).is_err());
+    }
+
+    fn full_root(full: &MemoryTree, size: u64) -> shoal_crypto::Hash {
+        merkle::root(full, size).unwrap()
+    }
 }

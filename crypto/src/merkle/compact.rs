@@ -42,6 +42,12 @@ impl CompactRange {
         Ok(Self { size, hashes })
     }
 
+    /// The frontier of a tree of `size` leaves from its hashes (as [`CompactRange::hashes`]
+    /// gives them); `None` unless there is exactly one hash per set bit of `size`.
+    pub fn from_parts(size: u64, hashes: Vec<Hash>) -> Option<Self> {
+        (hashes.len() == size.count_ones() as usize).then_some(Self { size, hashes })
+    }
+
     /// The number of leaves appended so far.
     pub fn size(&self) -> u64 {
         self.size

@@ -14,9 +14,12 @@
 //! * [`verify_inclusion`] and [`verify_consistency`] check proofs (RFC 9162
 //!   §2.1.3.2 and §2.1.4.2) and never panic on hostile input.
 //! * [`MemoryTree`] is an in-memory source for tests and small trees.
+//! * [`Extension`] is a frontier plus the leaves after it: consistency proofs from the
+//!   frontier's size without the leaves before it.
 
 mod compact;
 mod error;
+mod extension;
 mod memory;
 mod prove;
 mod shape;
@@ -25,6 +28,7 @@ mod verify;
 
 pub use compact::CompactRange;
 pub use error::{MerkleError, ProofError};
+pub use extension::Extension;
 pub use memory::MemoryTree;
 pub use prove::{consistency_proof, inclusion_proof, root};
 pub use shape::{consistency_proof_len, inclusion_proof_len};

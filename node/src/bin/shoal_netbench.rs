@@ -8,7 +8,7 @@
 //! - `catchup [--items K]`: a member publishes K items while a second member is not
 //!   running; the second member then starts and the time until it holds and has
 //!   verified all K against the publisher's checkpoint gives verified items per second.
-//! - `soak [--nodes 5] [--minutes 30] [--rate 20]`: one anchor and N-1 members publish
+//! - `soak [--nodes 5] [--minutes 30] [--rate 40] [--cache-mb 16]`: one anchor and N-1 members publish
 //!   continuously; every node's RSS and queue/backlog gauges are sampled, written to a
 //!   CSV, and judged at the end (flat memory, no growing queues, everything delivered).
 //!   Not for CI: it runs for as long as it is told.
@@ -82,11 +82,13 @@ enum Cmd {
     /// printed and written to OUT/samples.csv. At the end the harness waits for every
     /// node to hold every item and prints a per-node summary and a PASS/FAIL verdict
     /// (also in OUT/summary.md; exit status 1 on FAIL): RSS growth after the warm-up at
-    /// most MAX_RSS_GROWTH_PCT or the second-half slope at most MAX_RSS_SLOPE_MIB_H; no
+    /// most MAX_RSS_GROWTH_PCT, or the second-half slope at most MAX_RSS_SLOPE_MIB_H, or
+    /// the second half's growth per further item held at most MAX_BYTES_PER_ITEM; no
     /// queue's last-quarter mean above twice its first-quarter mean + 10; no backlog after
-    /// the drain; no failed publish; every item delivered.
+    /// the drain; no failed publish; every item delivered. Every node runs with a store
+    /// cache of CACHE_MB, small enough to be full by the end of the warm-up.
     ///
-    /// Example (the documented run): nice shoal-netbench soak --nodes 5 --minutes 30 --rate 20 --out target/soak-30min
+    /// Example (the documented run): shoal-netbench soak --rate 40 --warmup-minutes 12 --out soak-out
     Soak(soak::SoakArgs),
 }
 

@@ -167,7 +167,7 @@ impl Replicas {
                 self.batch.state(publisher, state);
                 if !state.verified_note.is_empty() {
                     let note = state.verified_note.clone();
-                    self.batch.history(publisher, *to, &note);
+                    self.batch.history(publisher, *to, &note, hashes);
                 }
             }
             Advance::Mismatch { .. } => {

@@ -11,6 +11,9 @@
 //! - `v` ‖ SHA-256(revocation) → revocation JSON
 //! - `h` ‖ publisher(32) ‖ be64(size) → every checkpoint note a log was verified against
 //!   (its history, for audits)
+//! - `k` ‖ publisher(32) ‖ be64(size) → the compact range (frontier) of the log at each of
+//!   those sizes, 32 bytes per set bit of the size: proofs about a leaf or from a size read
+//!   only the leaves after the nearest frontier below it ([`Store::frontier_below`])
 //! - `w` ‖ publisher → be64 size up to which the publisher's items are witnessed
 //! - `c` ‖ publisher → the newest checkpoint this node cosigned for the log, as a witness
 //!   (`protocol::witness::encode_witnessed`)
@@ -19,6 +22,7 @@
 //! - `T`, `I`, `M`: the collection index (`store::collection`)
 
 use shoal_crypto::keys::PublicKey;
+use shoal_crypto::merkle::CompactRange;
 use shoal_crypto::Hash;
 
 use super::{be64, Store, StoreError};
@@ -155,6 +159,14 @@ fn leaf_key(publisher: &PublicKey, index: u64) -> [u8; 41] {
     k
 }
 
+fn sized_key(prefix: u8, publisher: &PublicKey, size: u64) -> [u8; 41] {
+    let mut k = [0u8; 41];
+    k[0] = prefix;
+    k[1..33].copy_from_slice(&publisher.0);
+    k[33..].copy_from_slice(&size.to_be_bytes());
+    k
+}
+
 fn keyed(prefix: u8, id: &[u8; 32]) -> [u8; 33] {
     let mut k = [0u8; 33];
     k[0] = prefix;
@@ -193,14 +205,14 @@ impl ReplicaBatch {
         self.batch.remove(&leaf_key(publisher, index)[..]);
         self.len += 1;
     }
-    /// Remember a checkpoint the log was verified against.
-    pub fn history(&mut self, publisher: &PublicKey, size: u64, note: &str) {
-        let mut k = [0u8; 41];
-        k[0] = b'h';
-        k[1..33].copy_from_slice(&publisher.0);
-        k[33..].copy_from_slice(&size.to_be_bytes());
-        self.batch.insert(&k[..], note.as_bytes());
-        self.len += 1;
+    /// Remember a checkpoint the log was verified against, with the log's compact range
+    /// at its size.
+    pub fn history(&mut self, publisher: &PublicKey, size: u64, note: &str, frontier: &[Hash]) {
+        self.batch
+            .insert(&sized_key(b'h', publisher, size)[..], note.as_bytes());
+        self.batch
+            .insert(&sized_key(b'k', publisher, size)[..], frontier.concat());
+        self.len += 2;
     }
     /// Store a log's state.
     pub fn state(&mut self, publisher: &PublicKey, state: &LogState) {
@@ -345,21 +357,55 @@ impl Store {
         Ok(true)
     }
 
+    /// The compact range of `publisher`'s log at the largest size at or below `at` at
+    /// which it was verified (a size of its history, or the current verified size); the
+    /// empty range when there is none.
+    pub fn frontier_below(
+        &self,
+        publisher: &PublicKey,
+        at: u64,
+    ) -> Result<CompactRange, StoreError> {
+        let corrupt = || StoreError::Corrupt("a stored frontier is malformed".into());
+        let decode = |size: u64, hashes: Vec<Hash>| {
+            CompactRange::from_parts(size, hashes).ok_or_else(corrupt)
+        };
+        let mut best = CompactRange::new();
+        if let Some(r) = self
+            .replicas
+            .range(sized_key(b'k', publisher, 0)..=sized_key(b'k', publisher, at))
+            .next_back()
+        {
+            let (k, v) = r?;
+            let size = be64(k.get(33..).unwrap_or_default(), "frontier key")?;
+            let hashes = v
+                .chunks(32)
+                .map(|c| Hash::try_from(c).ok())
+                .collect::<Option<Vec<Hash>>>()
+                .ok_or_else(corrupt)?;
+            best = decode(size, hashes)?;
+        }
+        if let Some(state) = self.log_state(publisher)? {
+            if state.verified_size <= at && state.verified_size > best.size() {
+                best = decode(state.verified_size, state.compact)?;
+            }
+        }
+        Ok(best)
+    }
+
     /// Every checkpoint `publisher`'s log was verified against, by size.
     pub fn log_history(
         &self,
         publisher: &PublicKey,
     ) -> impl Iterator<Item = Result<(u64, String), StoreError>> + '_ {
-        let mut prefix = [0u8; 33];
-        prefix[0] = b'h';
-        prefix[1..].copy_from_slice(&publisher.0);
-        self.replicas.scan_prefix(prefix).map(|r| {
-            let (k, v) = r?;
-            let size = be64(k.get(33..).unwrap_or_default(), "history key")?;
-            let note = String::from_utf8(v.to_vec())
-                .map_err(|_| StoreError::Corrupt("history note is not UTF-8".into()))?;
-            Ok((size, note))
-        })
+        self.replicas
+            .scan_prefix(keyed(b'h', &publisher.0))
+            .map(|r| {
+                let (k, v) = r?;
+                let size = be64(k.get(33..).unwrap_or_default(), "history key")?;
+                let note = String::from_utf8(v.to_vec())
+                    .map_err(|_| StoreError::Corrupt("history note is not UTF-8".into()))?;
+                Ok((size, note))
+            })
     }
 
     /// Record that `publisher`'s items below `size` are witnessed (never goes down).

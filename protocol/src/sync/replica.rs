@@ -2,11 +2,10 @@
 //! compact range, the best known checkpoint and the unverified leaf hashes above it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::convert::Infallible;
 use std::fmt::Debug;
 
 use shoal_crypto::hash::Hash;
-use shoal_crypto::merkle::{CompactRange, StoredNode, SubtreeSource};
+use shoal_crypto::merkle::{CompactRange, StoredNode};
 use shoal_crypto::PublicKey;
 
 use super::{ranges, SyncError, MAX_RANGES};
@@ -428,45 +427,11 @@ impl<P: Clone + Ord + Debug> Replica<P> {
     }
 }
 
-/// Serves the perfect subtrees of a compact range, so that
-/// [`CompactRange::from_source`] can rebuild it from stored hashes.
-struct Frontier(BTreeMap<(u8, u64), Hash>);
-
-impl SubtreeSource for Frontier {
-    type Error = Infallible;
-
-    fn subtree(&self, level: u8, index: u64) -> Result<Option<Hash>, Self::Error> {
-        Ok(self.0.get(&(level, index)).copied())
-    }
-}
-
 /// Rebuild a compact range from its size and hashes (largest subtree first).
 fn compact_range(size: u64, hashes: &[Hash]) -> Result<CompactRange, SyncError> {
-    let expected = usize::try_from(size.count_ones()).unwrap_or(usize::MAX);
-    if hashes.len() != expected {
-        return Err(SyncError::CompactRangeShape {
-            size,
-            hashes: hashes.len(),
-        });
-    }
-    // The same walk as `CompactRange::from_source`: one subtree per set bit of `size`,
-    // from the most significant, each starting where the previous one ended.
-    let mut nodes = BTreeMap::new();
-    let mut hashes = hashes.iter();
-    let mut start = 0u64;
-    for level in (0..64u8).rev() {
-        let width = 1u64.checked_shl(u32::from(level)).unwrap_or(0);
-        if size & width != 0 {
-            let index = start.checked_shr(u32::from(level)).unwrap_or(0);
-            if let Some(hash) = hashes.next() {
-                nodes.insert((level, index), *hash);
-            }
-            start |= width;
-        }
-    }
-    CompactRange::from_source(&Frontier(nodes), size).map_err(|_| SyncError::CompactRangeShape {
+    CompactRange::from_parts(size, hashes.to_vec()).ok_or(SyncError::CompactRangeShape {
         size,
-        hashes: expected,
+        hashes: hashes.len(),
     })
 }
 

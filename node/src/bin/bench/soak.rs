@@ -51,14 +51,20 @@ pub struct SoakArgs {
     #[arg(long, default_value_t = 30.0)]
     minutes: f64,
     /// Items per second published by all members together (one item per publish call).
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 40.0)]
     rate: f64,
     /// Seconds between two samples.
     #[arg(long, default_value_t = 10)]
     sample_secs: u64,
     /// Minutes at the start left out of the verdict (caches filling, meshes forming).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 12.0)]
     warmup_minutes: f64,
+    /// Every node's store page cache in MiB (`ledger.cache_mb`). The measured window
+    /// should be the steady state, so the cache has to be full by the end of the
+    /// warm-up: at 40 items/s a 16 MiB cache is, the 64 MiB default is not within 30
+    /// minutes. Memory bounded by the cache does not depend on this choice.
+    #[arg(long, default_value_t = 16)]
+    cache_mb: u64,
     /// Directory for samples.csv and summary.md (created if missing).
     #[arg(long, default_value = "soak-out")]
     out: PathBuf,
@@ -274,6 +280,9 @@ pub async fn run(args: SoakArgs) -> Result<bool> {
     let tmp = tempfile::tempdir()?;
     let keep = std::env::var_os("SHOAL_NETBENCH_KEEP").is_some();
     let (anchor_dir, member_dirs) = setup(tmp.path(), args.nodes - 1)?;
+    for d in std::iter::once(&anchor_dir).chain(&member_dirs) {
+        shoal_node::localnet::configure(&d.root, |c| c.ledger.cache_mb = args.cache_mb)?;
+    }
     let mut procs = start_all(tmp.path(), anchor_dir, member_dirs)?;
     let result = soak(&args, &procs, &mut csv).await;
     for p in procs.iter_mut() {
