@@ -215,6 +215,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         .parse()
         .map_err(|_| anyhow::anyhow!("`publish.default_tlp` is not a TLP level"))?;
     let privacy = Arc::new(privacy_engine(&dir, &store, &key)?);
+    let is_anchor = cfg.node.role == shoal_config::Role::Anchor;
     // Read once: the credibility service, the network and the advisories all use them.
     let roots = crate::credibility::roots(&cfg)?;
     let own_chain = dir.admission_chain()?;
@@ -279,7 +280,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
     // the start (a view asked for meanwhile waits for it). A member gathers on the first
     // view: the facts take about 1.2 KB per item held, memory a member that never opens
     // the view should not pay.
-    if cfg.node.role == shoal_config::Role::Anchor {
+    if is_anchor {
         tokio::task::spawn_blocking({
             let s = situation.clone();
             move || {
@@ -293,7 +294,7 @@ pub async fn run(mut dir: DataDir, overrides: Overrides) -> Result<()> {
         store.clone(),
         crate::advisory::Identity {
             key: key.public(),
-            anchor: cfg.node.role == shoal_config::Role::Anchor,
+            anchor: is_anchor,
             sector: cfg.privacy.dp.member_sector.clone(),
             region: cfg.privacy.dp.member_region.clone(),
             roots,

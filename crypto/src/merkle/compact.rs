@@ -6,6 +6,22 @@ use super::subtree::perfect;
 use super::{StoredNode, SubtreeSource};
 use crate::hash::{empty_root, node_hash, Hash};
 
+/// `(level, index)` of the frontier's perfect subtrees for a tree of `size` leaves: one
+/// per set bit of `size`, from the most significant, each starting where the previous
+/// one ended.
+fn positions(size: u64) -> impl Iterator<Item = (u8, u64)> {
+    let mut start = 0u64;
+    (0..64u8).rev().filter_map(move |level| {
+        let width = 1u64 << level;
+        (size & width != 0).then(|| {
+            let index = start >> level;
+            // The widths are distinct bits of `size`, so `start` stays <= size.
+            start |= width;
+            (level, index)
+        })
+    })
+}
+
 /// The right frontier ("compact range") of a tree: one hash per set bit of `size`. O(log n) memory.
 ///
 /// `hashes[i]` is the perfect subtree for the `i`-th set bit of `size` counted from
@@ -29,17 +45,21 @@ impl CompactRange {
         src: &S,
         size: u64,
     ) -> Result<Self, MerkleError<S::Error>> {
-        let mut hashes = Vec::with_capacity(64);
-        let mut start = 0u64;
-        for level in (0..64u8).rev() {
-            let width = 1u64 << level;
-            if size & width != 0 {
-                hashes.push(perfect(src, level, start >> level)?);
-                // The widths are distinct bits of `size`, so `start` stays <= size.
-                start |= width;
-            }
-        }
+        let hashes = positions(size)
+            .map(|(level, index)| perfect(src, level, index))
+            .collect::<Result<_, _>>()?;
         Ok(Self { size, hashes })
+    }
+
+    /// The frontier's perfect subtrees with their positions, left to right.
+    pub fn nodes(&self) -> impl Iterator<Item = StoredNode> + '_ {
+        positions(self.size)
+            .zip(&self.hashes)
+            .map(|((level, index), hash)| StoredNode {
+                level,
+                index,
+                hash: *hash,
+            })
     }
 
     /// The frontier of a tree of `size` leaves from its hashes (as [`CompactRange::hashes`]

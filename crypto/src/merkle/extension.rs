@@ -25,18 +25,10 @@ impl Extension {
     /// Start from the frontier of the first `frontier.size()` leaves.
     pub fn new(frontier: CompactRange) -> Self {
         let base = frontier.size();
-        let mut nodes = HashMap::new();
-        let mut start = 0u64;
-        let mut hashes = frontier.hashes().iter();
-        for level in (0..64u8).rev() {
-            let width = 1u64 << level;
-            if base & width != 0 {
-                if let Some(h) = hashes.next() {
-                    nodes.insert((level, start >> level), *h);
-                }
-                start |= width;
-            }
-        }
+        let nodes = frontier
+            .nodes()
+            .map(|n| ((n.level, n.index), n.hash))
+            .collect();
         Self {
             base,
             nodes,

@@ -152,13 +152,10 @@ impl LogState {
 }
 
 fn leaf_key(publisher: &PublicKey, index: u64) -> [u8; 41] {
-    let mut k = [0u8; 41];
-    k[0] = b'r';
-    k[1..33].copy_from_slice(&publisher.0);
-    k[33..].copy_from_slice(&index.to_be_bytes());
-    k
+    sized_key(b'r', publisher, index)
 }
 
+/// `prefix` ‖ publisher ‖ be64(n): the keys of a log's leaves, history and frontiers.
 fn sized_key(prefix: u8, publisher: &PublicKey, size: u64) -> [u8; 41] {
     let mut k = [0u8; 41];
     k[0] = prefix;
