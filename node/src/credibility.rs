@@ -1,7 +1,10 @@
 //! The node's credibility service: the evidence it holds (`protocol::credibility`) kept
-//! in memory, the trust vector recomputed from it, and scores with explanations.
+//! in the store's evidence tree ([`crate::store::evidence`]: memory stays bounded
+//! whatever the node holds), the trust vector recomputed from it, and scores with
+//! explanations.
 //!
-//! At start it reads every envelope the store holds (own ledger and received intel);
+//! At start it empties the evidence tree and reads every envelope the store holds (own
+//! ledger and received intel) into it;
 //! afterwards the network driver hands it every envelope it accepts, and new entries of
 //! the own ledger are read on each recomputation. The trust vector is recomputed on a
 //! blocking thread every `credibility.recompute_interval_ms` when evidence changed, with
@@ -14,18 +17,19 @@ use std::sync::{Arc, RwLock};
 
 use shoal_crypto::keys::PublicKey;
 use shoal_protocol::credibility::{
-    self, EvidenceSet, Explanation, ScoreParams, TrustParams, TrustVector,
+    self, Backend, EvidenceSet, Explanation, ScoreParams, TrustParams, TrustVector,
 };
 use shoal_protocol::provenance::{EquivocationProof, Limits};
 use shoal_protocol::Envelope;
 
+use crate::store::evidence::Evidence;
 use crate::store::replicas::Held;
 use crate::store::{Store, StoreError};
 
 /// The evidence and the latest trust vector.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
-    set: EvidenceSet,
+    set: EvidenceSet<Evidence>,
     trust: TrustVector,
     equivocating: BTreeSet<PublicKey>,
     /// Evidence changed since the last recomputation.
@@ -77,15 +81,23 @@ impl Credibility {
         own_chain: Option<Vec<u8>>,
         max_envelope: usize,
     ) -> Result<Arc<Self>, StoreError> {
-        let mut state = State::default();
+        let mut state = State {
+            set: EvidenceSet::with_backend(store.fresh_evidence()?),
+            trust: TrustVector::default(),
+            equivocating: BTreeSet::new(),
+            dirty: true,
+            own_read: 0,
+            computed_ms: 0,
+            nodes: 0,
+            inputs: Default::default(),
+        };
         for item in store.all_held() {
             if let (_, _, Held::Full { bytes, .. }) = item? {
                 if let Ok(env) = Envelope::decode(&bytes, max_envelope) {
-                    state.set.add(&env);
+                    state.set.try_add(&env)?;
                 }
             }
         }
-        state.dirty = true;
         let this = Arc::new(Self {
             state: RwLock::new(state),
             roots,
@@ -98,11 +110,20 @@ impl Credibility {
         Ok(this)
     }
 
-    /// Take in an envelope the node accepted (signature already checked).
+    /// Take in an envelope the node accepted (signature already checked). If the store
+    /// fails to keep it, the error is logged: the envelope is held all the same, and the
+    /// evidence is rebuilt from the envelopes at the next start.
     pub fn observe(&self, env: &Envelope) {
         if let Ok(mut s) = self.state.write() {
-            if s.set.add(env) {
-                s.dirty = true;
+            match s.set.try_add(env) {
+                Ok(true) => s.dirty = true,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    publisher = %hex::encode(env.body.publisher.0),
+                    ledger_index = env.body.ledger_index,
+                    "evidence not kept (rebuilt at the next start)"
+                ),
             }
         }
     }
@@ -122,12 +143,12 @@ impl Credibility {
         }
         let equivocating = equivocating(store, self.max_envelope)?;
         let (anchors, admitted) = admissions(store, &self.roots, self.own_chain.as_deref())?;
-        let (graph, was_dirty) = {
+        {
             let Ok(mut s) = self.state.write() else {
                 return Ok(false);
             };
             for env in &own {
-                if s.set.add(env) {
+                if s.set.try_add(env)? {
                     s.dirty = true;
                 }
             }
@@ -140,16 +161,31 @@ impl Credibility {
                 return Ok(false);
             }
             s.dirty = false;
-            (
-                credibility::Graph {
-                    anchors,
-                    admitted,
-                    equivocating: equivocating.clone(),
-                    outcomes: s.set.outcomes(),
-                },
-                true,
-            )
+        }
+        // Counted under a read lock: the network driver keeps adding evidence meanwhile
+        // (what it adds marks the state dirty for the next round).
+        let outcomes = match self.state.read() {
+            Ok(s) => s.set.try_outcomes(),
+            Err(_) => return Ok(false),
         };
+        let outcomes = match outcomes {
+            Ok(o) => o,
+            Err(e) => {
+                if let Ok(mut s) = self.state.write() {
+                    s.dirty = true;
+                }
+                return Err(e);
+            }
+        };
+        let (graph, was_dirty) = (
+            credibility::Graph {
+                anchors,
+                admitted,
+                equivocating: equivocating.clone(),
+                outcomes,
+            },
+            true,
+        );
         let trust = credibility::compute(&graph, &self.trust_params);
         let nodes = trust.trust.len();
         if let Ok(mut s) = self.state.write() {
@@ -162,36 +198,36 @@ impl Credibility {
     }
 
     /// Explanations of every claim of `id` (one per publisher), at `now` (unix seconds).
-    pub fn explain(&self, id: &str, now: u64) -> Vec<Explanation> {
+    pub fn explain(&self, id: &str, now: u64) -> Result<Vec<Explanation>, StoreError> {
         let Ok(s) = self.state.read() else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let publishers: Vec<PublicKey> = s
             .set
-            .targets
-            .get(id)
+            .backend()
+            .target(id)?
             .map(|t| t.claims.keys().copied().collect())
             .unwrap_or_default();
-        publishers
-            .iter()
-            .filter_map(|p| {
-                credibility::explain(
-                    &s.set,
-                    &s.trust,
-                    &s.equivocating,
-                    id,
-                    p,
-                    now,
-                    &self.score_params,
-                )
-            })
-            .collect()
+        let mut out = Vec::with_capacity(publishers.len());
+        for p in &publishers {
+            out.extend(credibility::try_explain(
+                &s.set,
+                &s.trust,
+                &s.equivocating,
+                id,
+                p,
+                now,
+                &self.score_params,
+            )?);
+        }
+        Ok(out)
     }
 
-    /// The credibility of `publisher`'s claim `id` at `now`, if known.
+    /// The credibility of `publisher`'s claim `id` at `now`, if known. A store that
+    /// fails to read is logged and gives `None` (listings show the item unscored).
     pub fn score(&self, id: &str, publisher: &PublicKey, now: u64) -> Option<Explanation> {
         let s = self.state.read().ok()?;
-        credibility::explain(
+        credibility::try_explain(
             &s.set,
             &s.trust,
             &s.equivocating,
@@ -200,6 +236,10 @@ impl Credibility {
             now,
             &self.score_params,
         )
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the evidence to score an item");
+            None
+        })
     }
 
     /// The relative trust of `key` (`None` if it is not in the trust graph).

@@ -506,7 +506,7 @@ impl World {
             *index += 1;
             counts.statements += 1;
         }
-        counts.patterns = set.patterns.len();
+        counts.patterns = set.backend().patterns.len();
         (set, counts)
     }
 

@@ -13,17 +13,21 @@ use super::{ApiError, AppState};
 use crate::credibility::Credibility;
 
 /// The JSON answer for `id` (`None`: no claim of it is held).
-pub fn explain_json(cred: &Credibility, id: &str, now: u64) -> Option<Value> {
-    let claims = cred.explain(id, now);
+pub fn explain_json(
+    cred: &Credibility,
+    id: &str,
+    now: u64,
+) -> Result<Option<Value>, crate::store::StoreError> {
+    let claims = cred.explain(id, now)?;
     if claims.is_empty() {
-        return None;
+        return Ok(None);
     }
-    Some(json!({
+    Ok(Some(json!({
         "id": id,
         "evaluated_at": now,
         "claims": claims,
         "trust": cred.summary(),
-    }))
+    })))
 }
 
 /// The trust vector as JSON.
@@ -52,6 +56,7 @@ pub async fn credibility(
     shoal_protocol::stix::check_identifier(&id)
         .map_err(|e| ApiError::bad_request(format!("`{id}` is not a STIX id: {e}")))?;
     explain_json(&st.credibility, &id, crate::daemon::unix_now())
+        .map_err(|e| ApiError::internal(e.to_string()))?
         .map(Json)
         .ok_or_else(|| {
             ApiError::new(

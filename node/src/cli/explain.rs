@@ -24,7 +24,7 @@ pub(super) async fn run(root: &Path, id: &str, as_json: bool) -> Result<ExitCode
                     &cred,
                     id,
                     crate::daemon::unix_now(),
-                ))
+                )?)
             }
             None => None,
         }

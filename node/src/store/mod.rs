@@ -8,8 +8,12 @@
 //! - `o` ‖ SHA-256(canonical object) → be64(index) of the entry carrying it
 //! - `c` ‖ be64(size) → the signed checkpoint note for that size
 //! - `m:size` → be64 committed size; `m:checkpoint` → be64 size of the latest checkpoint
+//!
+//! Other trees: `privacy` (the budget), `replicas` ([`replicas`]) and `evidence`
+//! ([`evidence`]).
 
 pub mod collection;
+pub mod evidence;
 pub mod replicas;
 pub mod tiles;
 
@@ -52,6 +56,7 @@ pub struct Store {
     tree: sled::Tree,
     privacy: sled::Tree,
     replicas: sled::Tree,
+    evidence: sled::Tree,
 }
 
 const PRIVACY_SPENT: &[u8] = b"spent";
@@ -165,12 +170,21 @@ impl Store {
         let tree = db.open_tree("ledger")?;
         let privacy = db.open_tree("privacy")?;
         let replicas = db.open_tree("replicas")?;
+        let evidence = db.open_tree("evidence")?;
         Ok(Self {
             db,
             tree,
             privacy,
             replicas,
+            evidence,
         })
+    }
+
+    /// The credibility evidence tree, emptied ([`evidence`]: it is rebuilt from the
+    /// envelopes held at every start).
+    pub fn fresh_evidence(&self) -> Result<evidence::Evidence, StoreError> {
+        self.evidence.clear()?;
+        Ok(evidence::Evidence::new(self.evidence.clone()))
     }
 
     /// Stage perfect-subtree hashes into `batch`: the tiles they fall in are read,

@@ -21,11 +21,11 @@
 //! [`super::vecmap`]), so iterating it — and everything computed from it — is the same
 //! on every node that holds the same envelopes, whatever the order they arrived in.
 //!
-//! It is kept in memory for the node's lifetime, one entry per item held, so it is
-//! compact: ids and patterns are shared (`Arc<str>`) between the maps that name them,
-//! the standard STIX type names are not allocated ([`TypeName`]), a claim's id is not
-//! stored again in its record, and the envelopes taken in are remembered as ranges of
-//! ledger indices per publisher.
+//! Its targets and pattern index are one entry per item held; a [`Backend`] keeps them,
+//! in memory ([`Memory`]) or on disk (the node's store). The records are compact: the
+//! standard STIX type names are not allocated ([`TypeName`]), a claim's id is not
+//! stored again in its record, and the envelopes taken in are remembered, in memory, as
+//! ranges of ledger indices per publisher.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,8 +34,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use shoal_crypto::PublicKey;
 
+use super::backend::{Backend, Memory};
 use super::outcomes::{Builder, Outcomes};
-use super::vecmap::{SortedVecMap, SortedVecSet};
+use super::vecmap::SortedVecMap;
 use crate::envelope::Envelope;
 
 /// Most targets one opinion may name (more are ignored).
@@ -210,7 +211,8 @@ pub fn type_name(name: String) -> TypeName {
 pub struct ClaimRecord {
     /// Its STIX type.
     pub object_type: TypeName,
-    /// For indicators, the pattern (shared with the key of [`EvidenceSet::patterns`]).
+    /// For indicators, the pattern (in memory, shared with the key of
+    /// [`Memory::patterns`]).
     pub pattern: Option<Arc<str>>,
     /// Declared STIX `confidence` (0-100).
     pub confidence: Option<u8>,
@@ -284,21 +286,66 @@ impl Seen {
     }
 }
 
-/// All evidence a node holds, in a canonical order.
+/// All evidence a node holds, in a canonical order, its targets and pattern index kept
+/// by a [`Backend`] ([`Memory`] unless said otherwise).
+///
+/// The methods named `try_*` work over any backend and pass its errors on; the
+/// in-memory set has infallible ones of the same names without the prefix.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EvidenceSet {
-    /// By STIX id.
-    pub targets: BTreeMap<Arc<str>, Target>,
-    /// Indicator pattern → ids claiming it (the ids shared with [`EvidenceSet::targets`]).
-    pub patterns: BTreeMap<Arc<str>, SortedVecSet<Arc<str>>>,
+pub struct EvidenceSet<B = Memory> {
+    backend: B,
     /// Envelopes taken in (leaf identity: publisher and index), to ignore repeats.
     seen: Seen,
 }
 
-impl EvidenceSet {
-    /// An empty set.
+impl EvidenceSet<Memory> {
+    /// An empty set in memory.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Take in a (signature-checked) envelope; returns whether it was new evidence.
+    pub fn add(&mut self, env: &Envelope) -> bool {
+        let Ok(new) = self.try_add(env);
+        new
+    }
+
+    /// Take in a statement directly (the simulator, tests).
+    pub fn add_statement(
+        &mut self,
+        publisher: PublicKey,
+        ledger_index: u64,
+        at: u64,
+        statement: Statement,
+    ) {
+        let Ok(()) = self.try_add_statement(publisher, ledger_index, at, statement);
+    }
+
+    /// The ids that corroborate `id` ([`EvidenceSet::try_same_claim`]).
+    pub fn same_claim(&self, id: &str) -> BTreeSet<String> {
+        let Ok(ids) = self.try_same_claim(id);
+        ids
+    }
+
+    /// The outcome counts ([`EvidenceSet::try_outcomes`]).
+    pub fn outcomes(&self) -> Outcomes {
+        let Ok(outcomes) = self.try_outcomes();
+        outcomes
+    }
+}
+
+impl<B: Backend> EvidenceSet<B> {
+    /// An empty set over `backend` (which must hold nothing yet).
+    pub fn with_backend(backend: B) -> Self {
+        Self {
+            backend,
+            seen: Seen::default(),
+        }
+    }
+
+    /// The backend, to read targets.
+    pub fn backend(&self) -> &B {
+        &self.backend
     }
 
     /// Envelopes taken in.
@@ -311,38 +358,41 @@ impl EvidenceSet {
         self.seen.count == 0
     }
 
-    /// Take in a (signature-checked) envelope; returns whether it was new evidence.
-    pub fn add(&mut self, env: &Envelope) -> bool {
+    /// Take in a (signature-checked) envelope; returns whether it was new evidence. An
+    /// envelope whose statement the backend failed to keep is not marked seen, so it
+    /// can be taken in again.
+    pub fn try_add(&mut self, env: &Envelope) -> Result<bool, B::Error> {
         if self
             .seen
             .contains(&env.body.publisher, env.body.ledger_index)
         {
-            return false;
+            return Ok(false);
         }
         let Ok(object) = env.object_json() else {
-            return false;
+            return Ok(false);
         };
         let Some(statement) = classify(&object) else {
-            return false;
+            return Ok(false);
         };
-        self.seen.insert(env.body.publisher, env.body.ledger_index);
-        self.add_statement(
+        self.try_add_statement(
             env.body.publisher,
             env.body.ledger_index,
             env.body.published_at,
             statement,
-        );
-        true
+        )?;
+        self.seen.insert(env.body.publisher, env.body.ledger_index);
+        Ok(true)
     }
 
-    /// Take in a statement directly (the simulator, tests).
-    pub fn add_statement(
+    /// Take in a statement directly. Taking the same statement in again changes
+    /// nothing.
+    pub fn try_add_statement(
         &mut self,
         publisher: PublicKey,
         ledger_index: u64,
         at: u64,
         statement: Statement,
-    ) {
+    ) -> Result<(), B::Error> {
         let report = |m: &mut SortedVecMap<PublicKey, Report>| {
             let r = m.get_or_insert(publisher, Report { at });
             r.at = r.at.max(at);
@@ -356,119 +406,109 @@ impl EvidenceSet {
                 revoked,
                 observable,
             }) => {
-                let (id, _) = self.target(id);
-                let pattern = pattern.map(|p| {
-                    let p = match self.patterns.get_key_value(p.as_str()) {
-                        Some((k, _)) => Arc::clone(k),
-                        None => Arc::from(p),
-                    };
-                    self.patterns
-                        .entry(Arc::clone(&p))
-                        .or_default()
-                        .insert(Arc::clone(&id));
-                    p
-                });
-                let Some(target) = self.targets.get_mut(&*id) else {
-                    return;
+                let pattern = match pattern {
+                    Some(p) => Some(self.backend.index(p, &id)?),
+                    None => None,
                 };
-                let previous = target.claims.get_mut(&publisher);
-                if let Some(c) = previous.filter(|c| c.ledger_index >= ledger_index) {
-                    // An older copy: only its revocation counts (it retires the claim
-                    // whatever order the copies arrive in).
-                    c.revoked |= revoked;
-                } else {
-                    // A revocation sticks: a later unrevoked copy does not revive it.
-                    let revoked =
-                        revoked || target.claims.get(&publisher).is_some_and(|c| c.revoked);
-                    target.claims.insert(
-                        publisher,
-                        ClaimRecord {
-                            object_type: type_name(object_type),
-                            pattern,
-                            confidence,
-                            revoked,
-                            observable: observable.map(type_name),
-                            ledger_index,
-                            published_at: at,
-                        },
-                    );
+                let linked = self.backend.update(&id, |target| {
+                    let previous = target.claims.get_mut(&publisher);
+                    if let Some(c) = previous.filter(|c| c.ledger_index >= ledger_index) {
+                        // An older copy: only its revocation counts (it retires the claim
+                        // whatever order the copies arrive in).
+                        c.revoked |= revoked;
+                    } else {
+                        // A revocation sticks: a later unrevoked copy does not revive it.
+                        let revoked =
+                            revoked || target.claims.get(&publisher).is_some_and(|c| c.revoked);
+                        target.claims.insert(
+                            publisher,
+                            ClaimRecord {
+                                object_type: type_name(object_type),
+                                pattern: pattern.clone(),
+                                confidence,
+                                revoked,
+                                observable: observable.map(type_name),
+                                ledger_index,
+                                published_at: at,
+                            },
+                        );
+                    }
+                    !is_lone(target)
+                })?;
+                if linked {
+                    self.backend.link(&id)?;
+                }
+                if let Some(p) = pattern {
+                    // The second id of a pattern links both; later ones link themselves.
+                    let first: Vec<String> = self
+                        .backend
+                        .pattern_ids(&p, 2)?
+                        .into_iter()
+                        .map(Cow::into_owned)
+                        .collect();
+                    if first.len() > 1 {
+                        for other in first.iter().filter(|o| **o != id) {
+                            self.backend.link(other)?;
+                        }
+                        self.backend.link(&id)?;
+                    }
                 }
             }
             Statement::Confirms(ids) => {
                 for id in ids {
-                    report(&mut self.target(id).1.confirmations);
+                    self.backend.update(&id, |t| report(&mut t.confirmations))?;
+                    self.backend.link(&id)?;
                 }
             }
             Statement::Refutes(ids) => {
                 for id in ids {
-                    report(&mut self.target(id).1.refutations);
+                    self.backend.update(&id, |t| report(&mut t.refutations))?;
+                    self.backend.link(&id)?;
                 }
             }
         }
-    }
-
-    /// The target of `id` (created empty if new), with its shared key.
-    fn target(&mut self, id: String) -> (Arc<str>, &mut Target) {
-        let key = match self.targets.get_key_value(id.as_str()) {
-            Some((k, _)) => Arc::clone(k),
-            None => Arc::from(id),
-        };
-        let target = self.targets.entry(Arc::clone(&key)).or_default();
-        (key, target)
+        Ok(())
     }
 
     /// The ids that corroborate `id` (the same indicator pattern), `id` included, in
     /// order.
-    fn same_claim_ids<'a>(&'a self, id: &'a str) -> Vec<&'a str> {
-        let mut out = vec![id];
+    fn same_claim_ids<'a>(&'a self, id: &'a str) -> Result<Vec<Cow<'a, str>>, B::Error> {
+        let mut out = vec![Cow::Borrowed(id)];
         let pattern = self
-            .targets
-            .get(id)
-            .and_then(|t| t.claims.values().find_map(|c| c.pattern.as_deref()));
-        if let Some(ids) = pattern.and_then(|p| self.patterns.get(p)) {
-            out.extend(ids.iter().map(|s| &**s));
+            .backend
+            .target(id)?
+            .and_then(|t| t.claims.values().find_map(|c| c.pattern.clone()));
+        if let Some(p) = pattern {
+            out.extend(self.backend.pattern_ids(&p, usize::MAX)?);
         }
         out.sort_unstable();
         out.dedup();
-        out
+        Ok(out)
     }
 
     /// The ids that corroborate `id` (the same indicator pattern), `id` included.
-    pub fn same_claim(&self, id: &str) -> BTreeSet<String> {
-        self.same_claim_ids(id)
+    pub fn try_same_claim(&self, id: &str) -> Result<BTreeSet<String>, B::Error> {
+        Ok(self
+            .same_claim_ids(id)?
             .into_iter()
-            .map(str::to_owned)
-            .collect()
+            .map(Cow::into_owned)
+            .collect())
     }
 
-    /// The targets of `id`'s group ([`EvidenceSet::same_claim`]), in id order.
-    pub fn same_claim_targets<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Target> {
-        self.same_claim_ids(id)
-            .into_iter()
-            .filter_map(|g| self.targets.get(g))
-    }
-
-    /// The groups of claims about one thing: the ids sharing an indicator pattern, or a
-    /// single id. Each group once, in a canonical order.
-    fn groups(&self) -> impl Iterator<Item = Vec<&str>> {
-        let mut done: BTreeSet<&str> = BTreeSet::new();
-        self.targets.keys().filter_map(move |id| {
-            if done.contains(&**id) {
-                return None;
+    /// The targets of `id`'s group ([`EvidenceSet::try_same_claim`]), in id order.
+    pub fn try_same_claim_targets(&self, id: &str) -> Result<Vec<Cow<'_, Target>>, B::Error> {
+        let mut out = Vec::new();
+        for g in self.same_claim_ids(id)? {
+            if let Some(t) = self.backend.target(&g)? {
+                out.push(t);
             }
-            let group = self.same_claim_ids(id);
-            for g in &group {
-                if let Some((k, _)) = self.targets.get_key_value(*g) {
-                    done.insert(&**k);
-                }
-            }
-            Some(group)
-        })
+        }
+        Ok(out)
     }
 
     /// The outcome counts of the trust computation: for each ordered pair of nodes
     /// `(i, x)`, on how many things they agreed and disagreed. For each group of claims
-    /// about one thing ([`EvidenceSet::same_claim`]), the nodes that said it is true
+    /// about one thing ([`EvidenceSet::try_same_claim`]), the nodes that said it is true
     /// (its publishers and the reporters that confirmed it) and those that said it is
     /// false (the refuters) rate each other: two nodes on the same side agree, on
     /// opposite sides disagree. A confirmation is itself a claim, so a node that confirms
@@ -477,29 +517,59 @@ impl EvidenceSet {
     /// one is judge in their own cause). A node on both sides of one thing counts on
     /// neither; nodes never rate themselves.
     ///
-    /// The result is compact ([`Outcomes`]): the nodes numbered, one small record per
-    /// pair.
-    pub fn outcomes(&self) -> Outcomes {
-        let reporters = self.targets.values().flat_map(|t| {
-            t.claims
-                .keys()
-                .chain(t.confirmations.keys())
-                .chain(t.refutations.keys())
-                .copied()
-        });
-        let mut builder = Builder::new(reporters.collect());
-        for group in self.groups() {
-            let targets = || group.iter().filter_map(|id| self.targets.get(*id));
+    /// Groups are formed in id order: the first id not yet in a group starts one with
+    /// the ids corroborating it. Only linked targets are visited (lone ones add nothing,
+    /// [`super::backend`]). The result is compact ([`Outcomes`]): the nodes numbered, one
+    /// small record per pair.
+    pub fn try_outcomes(&self) -> Result<Outcomes, B::Error> {
+        let mut reporters: BTreeSet<PublicKey> = BTreeSet::new();
+        self.backend.visit_linked(&mut |id| {
+            if let Some(t) = self.backend.target(id)? {
+                reporters.extend(
+                    t.claims
+                        .keys()
+                        .chain(t.confirmations.keys())
+                        .chain(t.refutations.keys())
+                        .copied(),
+                );
+            }
+            Ok(())
+        })?;
+        let mut builder = Builder::new(reporters.into_iter().collect());
+        // Ids after the one visited that are already in a group.
+        let mut grouped: BTreeSet<String> = BTreeSet::new();
+        self.backend.visit_linked(&mut |id| {
+            if grouped.remove(id) {
+                return Ok(());
+            }
+            let mut targets = Vec::new();
+            for g in self.same_claim_ids(id)? {
+                if let Some(t) = self.backend.target(&g)? {
+                    if *g > *id {
+                        grouped.insert(g.into_owned());
+                    }
+                    targets.push(t);
+                }
+            }
             // Reports about something nobody published are not rated (the builder skips
             // groups without publishers).
             builder.group(
-                targets().flat_map(|t| t.claims.keys().chain(t.confirmations.keys())),
-                targets().flat_map(|t| t.refutations.keys()),
-                targets().flat_map(|t| t.claims.keys()),
+                targets
+                    .iter()
+                    .flat_map(|t| t.claims.keys().chain(t.confirmations.keys())),
+                targets.iter().flat_map(|t| t.refutations.keys()),
+                targets.iter().flat_map(|t| t.claims.keys()),
             );
-        }
-        builder.finish()
+            Ok(())
+        })?;
+        Ok(builder.finish())
     }
+}
+
+/// Whether a target is lone as far as it alone says: one claim at most and no reports
+/// (its pattern is checked apart).
+fn is_lone(target: &Target) -> bool {
+    target.claims.len() <= 1 && target.confirmations.is_empty() && target.refutations.is_empty()
 }
 
 #[cfg(test)]
@@ -619,8 +689,8 @@ mod tests {
         for (k, i, at, s) in statements.into_iter().rev() {
             backward.add_statement(k, i, at, s);
         }
-        assert_eq!(forward.targets, backward.targets);
-        let a = &forward.targets["indicator--a"];
+        assert_eq!(forward.backend().targets, backward.backend().targets);
+        let a = &forward.backend().targets["indicator--a"];
         assert_eq!(a.confirmations.len(), 2);
         assert_eq!(a.confirmations.get(&key(2)).map(|r| r.at), Some(120));
         let outcomes = forward.outcomes();
@@ -646,13 +716,13 @@ mod tests {
     fn reference(set: &EvidenceSet) -> BTreeMap<(PublicKey, PublicKey), (u64, u64)> {
         let mut groups: Vec<BTreeSet<String>> = Vec::new();
         let mut done: BTreeSet<String> = BTreeSet::new();
-        for id in set.targets.keys() {
+        for id in set.backend().targets.keys() {
             if done.contains(&**id) {
                 continue;
             }
             let group = set.same_claim(id);
             for g in &group {
-                if set.targets.contains_key(g.as_str()) {
+                if set.backend().targets.contains_key(g.as_str()) {
                     done.insert(g.clone());
                 }
             }
@@ -664,7 +734,7 @@ mod tests {
             let mut no: BTreeSet<PublicKey> = BTreeSet::new();
             let mut publishers: BTreeSet<PublicKey> = BTreeSet::new();
             for id in &group {
-                if let Some(t) = set.targets.get(id.as_str()) {
+                if let Some(t) = set.backend().targets.get(id.as_str()) {
                     publishers.extend(t.claims.keys().copied());
                     yes.extend(t.claims.keys().copied());
                     yes.extend(t.confirmations.keys().copied());
@@ -751,7 +821,7 @@ mod tests {
             named.sort_unstable();
             named.dedup();
             prop_assert_eq!(outcomes.nodes(), &named[..]);
-            prop_assert_eq!(&forward.targets, &backward.targets);
+            prop_assert_eq!(&forward.backend().targets, &backward.backend().targets);
             prop_assert_eq!(&outcomes, &backward.outcomes());
         }
 
@@ -802,6 +872,7 @@ mod tests {
                 set.add_statement(key(2), index, 10 * index, claim(revoked));
             }
             let record = set
+                .backend()
                 .targets
                 .get("indicator--r")
                 .and_then(|t| t.claims.get(&key(2)));

@@ -17,14 +17,17 @@
 //! scores on every node (time comes from the caller).
 
 pub mod admiralty;
+pub mod backend;
 pub mod decay;
 pub mod evidence;
 pub mod outcomes;
+pub mod record;
 pub mod score;
 pub mod trust;
 pub mod vecmap;
 
+pub use backend::{Backend, Memory};
 pub use evidence::{classify, EvidenceSet, Statement};
 pub use outcomes::{Outcome, Outcomes};
-pub use score::{explain, Explanation, ScoreParams};
+pub use score::{explain, try_explain, Explanation, ScoreParams};
 pub use trust::{compute, Graph, TrustParams, TrustVector};

@@ -23,6 +23,7 @@ use serde::Serialize;
 use shoal_crypto::PublicKey;
 
 use super::admiralty;
+use super::backend::{Backend, Memory};
 use super::decay;
 use super::evidence::EvidenceSet;
 use super::trust::TrustVector;
@@ -117,10 +118,9 @@ pub struct Explanation {
     pub equivocating_publisher: bool,
 }
 
-/// Explain the credibility of `publisher`'s claim `id` at `now` (unix seconds); `None`
-/// if that publisher made no such claim.
+/// [`try_explain`] over an evidence set in memory.
 pub fn explain(
-    set: &EvidenceSet,
+    set: &EvidenceSet<Memory>,
     trust: &TrustVector,
     equivocating: &BTreeSet<PublicKey>,
     id: &str,
@@ -128,7 +128,27 @@ pub fn explain(
     now: u64,
     params: &ScoreParams,
 ) -> Option<Explanation> {
-    let record = set.targets.get(id)?.claims.get(publisher)?;
+    let Ok(e) = try_explain(set, trust, equivocating, id, publisher, now, params);
+    e
+}
+
+/// Explain the credibility of `publisher`'s claim `id` at `now` (unix seconds); `None`
+/// if that publisher made no such claim.
+pub fn try_explain<B: Backend>(
+    set: &EvidenceSet<B>,
+    trust: &TrustVector,
+    equivocating: &BTreeSet<PublicKey>,
+    id: &str,
+    publisher: &PublicKey,
+    now: u64,
+    params: &ScoreParams,
+) -> Result<Option<Explanation>, B::Error> {
+    let Some(target) = set.backend().target(id)? else {
+        return Ok(None);
+    };
+    let Some(record) = target.claims.get(publisher) else {
+        return Ok(None);
+    };
     let tau = |k: &PublicKey| {
         if equivocating.contains(k) {
             0.0
@@ -138,7 +158,7 @@ pub fn explain(
     };
     let mut confirms: BTreeMap<PublicKey, (u64, &'static str)> = BTreeMap::new();
     let mut refutes: BTreeMap<PublicKey, u64> = BTreeMap::new();
-    for t in set.same_claim_targets(id) {
+    for t in set.try_same_claim_targets(id)? {
         for (r, rep) in &t.confirmations {
             let e = confirms.entry(*r).or_insert((rep.at, "sighting/opinion"));
             e.0 = e.0.max(rep.at);
@@ -215,7 +235,7 @@ pub fn explain(
         refute_weight,
         revoked,
     );
-    Some(Explanation {
+    Ok(Some(Explanation {
         id: id.to_owned(),
         publisher: hex::encode(publisher.0),
         credibility,
@@ -237,7 +257,7 @@ pub fn explain(
         },
         revoked,
         equivocating_publisher: equivocating.contains(publisher),
-    })
+    }))
 }
 
 #[cfg(test)]

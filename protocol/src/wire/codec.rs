@@ -16,19 +16,19 @@ pub(super) fn header(tag: u8, capacity: usize) -> Vec<u8> {
 
 /// A `u32` length or count prefix. Lengths above `u32::MAX` cannot be represented; they
 /// are written as `u32::MAX`, which every decoder limit refuses.
-pub(super) fn put_u32(out: &mut Vec<u8>, n: usize) {
+pub(crate) fn put_u32(out: &mut Vec<u8>, n: usize) {
     let n = u32::try_from(n).unwrap_or(u32::MAX);
     out.extend_from_slice(&n.to_be_bytes());
 }
 
 /// Length-prefixed bytes.
-pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_u32(out, bytes.len());
     out.extend_from_slice(bytes);
 }
 
 /// A bounds-checked cursor over untrusted bytes.
-pub(super) struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
@@ -54,6 +54,11 @@ impl<'a> Reader<'a> {
         Ok((r, tag))
     }
 
+    /// A reader over bytes without a message header (records the crate stores).
+    pub(crate) fn plain(bytes: &'a [u8]) -> Self {
+        Reader { bytes, pos: 0 }
+    }
+
     fn remaining(&self) -> usize {
         self.bytes.len().saturating_sub(self.pos)
     }
@@ -71,7 +76,7 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
-    pub(super) fn array<const N: usize>(
+    pub(crate) fn array<const N: usize>(
         &mut self,
         field: &'static str,
     ) -> Result<[u8; N], WireError> {
@@ -80,20 +85,20 @@ impl<'a> Reader<'a> {
             .map_err(|_| WireError::Truncated { field })
     }
 
-    pub(super) fn u8(&mut self, field: &'static str) -> Result<u8, WireError> {
+    pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, WireError> {
         Ok(u8::from_be_bytes(self.array::<1>(field)?))
     }
 
-    pub(super) fn u64(&mut self, field: &'static str) -> Result<u64, WireError> {
+    pub(crate) fn u64(&mut self, field: &'static str) -> Result<u64, WireError> {
         Ok(u64::from_be_bytes(self.array::<8>(field)?))
     }
 
-    pub(super) fn public_key(&mut self, field: &'static str) -> Result<PublicKey, WireError> {
+    pub(crate) fn public_key(&mut self, field: &'static str) -> Result<PublicKey, WireError> {
         Ok(PublicKey(self.array::<32>(field)?))
     }
 
     /// A `u32` length prefix, refused if above `max`, then that many bytes.
-    pub(super) fn bytes(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], WireError> {
+    pub(crate) fn bytes(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], WireError> {
         let len = u32::from_be_bytes(self.array::<4>(field)?);
         let too_long = WireError::FieldTooLong {
             field,
@@ -108,7 +113,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Length-prefixed UTF-8 text of at most `max` bytes.
-    pub(super) fn string(&mut self, field: &'static str, max: usize) -> Result<String, WireError> {
+    pub(crate) fn string(&mut self, field: &'static str, max: usize) -> Result<String, WireError> {
         let bytes = self.bytes(field, max)?;
         std::str::from_utf8(bytes)
             .map(str::to_owned)
@@ -118,7 +123,7 @@ impl<'a> Reader<'a> {
     /// A `u32` count prefix, refused if above `max` or if `count` entries of at least
     /// `min_entry_bytes` each cannot fit in the remaining input. The result is therefore
     /// safe to use as a `Vec` capacity.
-    pub(super) fn count(
+    pub(crate) fn count(
         &mut self,
         field: &'static str,
         max: usize,
@@ -144,7 +149,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The message must end here.
-    pub(super) fn finish(self) -> Result<(), WireError> {
+    pub(crate) fn finish(self) -> Result<(), WireError> {
         match self.remaining() {
             0 => Ok(()),
             n => Err(WireError::TrailingBytes(n)),

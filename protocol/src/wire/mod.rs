@@ -45,7 +45,7 @@
 //! Notes, blobs and envelope bytes stay opaque here: the caller parses and verifies them
 //! (signed notes with `shoal_crypto::note`, envelopes with `Envelope::decode_verified`).
 
-mod codec;
+pub(crate) mod codec;
 mod error;
 
 use shoal_crypto::hash::{leaf_hash, Hash};
