@@ -5,8 +5,11 @@
 //! Key layout of the `evidence` tree (ids and patterns as UTF-8, so the keys sort as the
 //! in-memory maps do):
 //! - `t` ‖ id → the target (`Target::encode`)
-//! - `p` ‖ be32(pattern length) ‖ pattern ‖ id → empty: `id` claims the pattern
-//! - `l` ‖ id → empty: the target is linked (not lone)
+//! - `p` ‖ be32(pattern length) ‖ pattern ‖ id → empty: one of `id`'s claims has the
+//!   pattern
+//!
+//! The set over it tallies the outcome counts as statements arrive
+//! (`protocol::credibility::tally`), so nothing scans the tree while the node runs.
 //!
 //! The tree is derived data: [`super::Store::fresh_evidence`] empties it and the
 //! credibility service rebuilds it from the envelopes held at every start, so it is
@@ -16,6 +19,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use shoal_protocol::credibility::backend::{PatternVisitor, TargetVisitor};
 use shoal_protocol::credibility::evidence::Target;
 use shoal_protocol::credibility::Backend;
 
@@ -23,7 +27,6 @@ use super::StoreError;
 
 const TARGET: u8 = b't';
 const PATTERN: u8 = b'p';
-const LINKED: u8 = b'l';
 
 /// The evidence tree (see the module docs).
 #[derive(Clone)]
@@ -33,9 +36,7 @@ pub struct Evidence {
 
 impl std::fmt::Debug for Evidence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Evidence")
-            .field("entries", &self.tree.len())
-            .finish()
+        f.debug_struct("Evidence").finish_non_exhaustive()
     }
 }
 
@@ -107,21 +108,52 @@ impl Backend for Evidence {
         Ok(out)
     }
 
-    fn link(&mut self, id: &str) -> Result<(), StoreError> {
-        let k = key(LINKED, id);
-        if !self.tree.contains_key(&k)? {
-            self.tree.insert(k, &[][..])?;
+    fn unindex(&mut self, pattern: &str, id: &str) -> Result<(), StoreError> {
+        let mut k = pattern_prefix(pattern);
+        k.extend_from_slice(id.as_bytes());
+        self.tree.remove(k)?;
+        Ok(())
+    }
+
+    fn visit_targets(&self, visit: &mut TargetVisitor<'_, StoreError>) -> Result<(), StoreError> {
+        for kv in self.tree.scan_prefix([TARGET]) {
+            let (k, v) = kv?;
+            let id = text(k.get(1..).unwrap_or_default(), "target")?;
+            let target = Target::decode(&v)
+                .map_err(|e| StoreError::Corrupt(format!("evidence of {id}: {e}")))?;
+            visit(&id, &target)?;
         }
         Ok(())
     }
 
-    fn visit_linked(
-        &self,
-        visit: &mut dyn FnMut(&str) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        for kv in self.tree.scan_prefix([LINKED]) {
+    fn visit_patterns(&self, visit: &mut PatternVisitor<'_, StoreError>) -> Result<(), StoreError> {
+        // Keys sort by pattern length, then pattern, then id: each pattern's ids are
+        // consecutive.
+        let mut current: Option<Vec<u8>> = None;
+        let mut ids: Vec<Cow<'_, str>> = Vec::new();
+        for kv in self.tree.scan_prefix([PATTERN]) {
             let (k, _) = kv?;
-            visit(&text(k.get(1..).unwrap_or_default(), "link")?)?;
+            let len = k
+                .get(1..5)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_be_bytes)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| StoreError::Corrupt("evidence pattern key is cut".into()))?;
+            let end = len.saturating_add(5);
+            let (Some(prefix), Some(id)) = (k.get(..end), k.get(end..)) else {
+                return Err(StoreError::Corrupt("evidence pattern key is cut".into()));
+            };
+            if current.as_deref() != Some(prefix) {
+                if !ids.is_empty() {
+                    visit(&ids)?;
+                    ids.clear();
+                }
+                current = Some(prefix.to_vec());
+            }
+            ids.push(Cow::Owned(text(id, "pattern")?));
+        }
+        if !ids.is_empty() {
+            visit(&ids)?;
         }
         Ok(())
     }
@@ -177,22 +209,12 @@ mod tests {
         (0u8..6, 0u64..6, 0u64..1000, what)
     }
 
-    fn linked(set: &EvidenceSet<Evidence>) -> Vec<String> {
-        let mut out = Vec::new();
-        set.backend()
-            .visit_linked(&mut |id| {
-                out.push(id.to_owned());
-                Ok(())
-            })
-            .unwrap();
-        out
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
-        /// The set on disk holds the same targets, counts the same outcomes (visiting
-        /// only linked targets) and explains every claim the same as the set in memory.
+        /// The set on disk holds the same targets, tallies the same outcome counts as a
+        /// full count (on disk and in memory) and explains every claim the same as the
+        /// set in memory.
         #[test]
         fn the_store_backend_matches_the_memory_one(
             statements in proptest::collection::vec(statement(), 0..40),
@@ -214,7 +236,9 @@ mod tests {
                 prop_assert_eq!(on_disk.as_deref(), Some(target));
                 prop_assert_eq!(disk.try_same_claim(id).unwrap(), memory.same_claim(id));
             }
-            prop_assert_eq!(disk.try_outcomes().unwrap(), memory.outcomes());
+            let outcomes = memory.outcomes();
+            prop_assert_eq!(disk.try_outcomes().unwrap(), outcomes.clone());
+            prop_assert_eq!(disk.try_count_outcomes().unwrap(), outcomes);
             let trust = TrustVector::default();
             let params = ScoreParams::default();
             let none = BTreeSet::new();
@@ -231,8 +255,10 @@ mod tests {
         }
     }
 
+    /// The tally answers without reading the tree: a damaged record of an unrelated
+    /// target fails a full count, not the tallied one, nor statements about others.
     #[test]
-    fn lone_claims_are_not_visited_and_related_ones_are() {
+    fn outcomes_come_from_the_tally_not_a_scan() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 4).unwrap();
         let mut set = EvidenceSet::with_backend(store.fresh_evidence().unwrap());
@@ -242,33 +268,36 @@ mod tests {
             set.try_add_statement(key(1), u64::from(n), 100, claim(&id, pattern(n), false))
                 .unwrap();
         }
-        assert!(linked(&set).is_empty(), "{:?}", linked(&set));
-        // Another publisher's indicator of the same pattern links both ids; a sighting
-        // links its target; a third id of the pattern links itself.
         set.try_add_statement(key(2), 0, 110, claim("indicator--a", pattern(7), false))
             .unwrap();
         set.try_add_statement(
             key(3),
             0,
             120,
-            Statement::Confirms(vec!["indicator--20".into()]),
+            Statement::Refutes(vec!["indicator--20".into()]),
         )
         .unwrap();
-        set.try_add_statement(key(4), 0, 130, claim("indicator--b", pattern(7), false))
+        let outcomes = set.try_outcomes().unwrap();
+        assert_eq!(outcomes.get(&key(2), &key(1)), Some((1, 0)));
+        assert_eq!(outcomes.get(&key(3), &key(1)), Some((0, 1)));
+        assert_eq!(set.try_count_outcomes().unwrap(), outcomes);
+        set.backend()
+            .tree
+            .insert(super::key(TARGET, "indicator--40"), &[9][..])
             .unwrap();
-        assert_eq!(
-            linked(&set),
-            [
-                "indicator--07",
-                "indicator--20",
-                "indicator--a",
-                "indicator--b"
-            ]
-        );
-        assert_eq!(
-            set.try_outcomes().unwrap().get(&key(2), &key(1)),
-            Some((1, 0))
-        );
+        assert!(matches!(
+            set.try_count_outcomes(),
+            Err(StoreError::Corrupt(_))
+        ));
+        set.try_add_statement(
+            key(3),
+            1,
+            130,
+            Statement::Confirms(vec!["indicator--07".into()]),
+        )
+        .unwrap();
+        let tallied = set.try_outcomes().unwrap();
+        assert_eq!(tallied.get(&key(3), &key(2)), Some((1, 0)));
         // Emptied at the next start.
         let again = store.fresh_evidence().unwrap();
         assert!(again.target("indicator--07").unwrap().is_none());

@@ -6,11 +6,12 @@
 //! node that must run for months keeps them on disk behind a bounded cache instead (the
 //! node's store implements this trait). The set's logic is the same over either.
 //!
-//! Most targets are **lone**: one claim, no reports, a pattern no other id claims. A lone
-//! target is in no group with another and has one node on its side, so it adds nothing
-//! to the outcome counts; the set [`Backend::link`]s every target that is not lone, and
-//! the outcome counts visit only the linked ones ([`Backend::visit_linked`]), so their
-//! cost follows the evidence that relates nodes, not the items held.
+//! The pattern index is exact: an id is indexed under a pattern while one of its
+//! current claims has that pattern. A set over a backend that keeps its targets on disk
+//! tallies the outcome counts as statements arrive
+//! ([`super::evidence::EvidenceSet::with_backend`]), reading only the groups a
+//! statement touches, so nothing ever scans the backend; the visits below serve the
+//! full count of a set in memory and the tests that check one against the other.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -19,6 +20,12 @@ use std::sync::Arc;
 
 use super::evidence::Target;
 use super::vecmap::SortedVecSet;
+
+/// Called with each id and its target ([`Backend::visit_targets`]).
+pub type TargetVisitor<'v, E> = dyn FnMut(&str, &Target) -> Result<(), E> + 'v;
+
+/// Called with the ids indexed under one pattern ([`Backend::visit_patterns`]).
+pub type PatternVisitor<'v, E> = dyn FnMut(&[Cow<'_, str>]) -> Result<(), E> + 'v;
 
 /// Storage of an evidence set's targets and pattern index.
 pub trait Backend {
@@ -39,20 +46,21 @@ pub trait Backend {
     /// The first `limit` ids indexed under `pattern`, in order.
     fn pattern_ids(&self, pattern: &str, limit: usize) -> Result<Vec<Cow<'_, str>>, Self::Error>;
 
-    /// Note that `id`'s target is not lone (see the module docs).
-    fn link(&mut self, id: &str) -> Result<(), Self::Error>;
+    /// Remove `id` from the ids indexed under `pattern` (absent: nothing changes).
+    fn unindex(&mut self, pattern: &str, id: &str) -> Result<(), Self::Error>;
 
-    /// Call `visit` with every linked id, in order. A backend may also visit ids it was
-    /// never asked to link (lone targets add nothing to the counts).
-    fn visit_linked(
+    /// Call `visit` with every id and its target, in id order.
+    fn visit_targets(&self, visit: &mut TargetVisitor<'_, Self::Error>) -> Result<(), Self::Error>;
+
+    /// Call `visit` with the ids indexed under each pattern, in pattern order.
+    fn visit_patterns(
         &self,
-        visit: &mut dyn FnMut(&str) -> Result<(), Self::Error>,
+        visit: &mut PatternVisitor<'_, Self::Error>,
     ) -> Result<(), Self::Error>;
 }
 
 /// Everything in ordered maps in memory. Ids and patterns are shared (`Arc<str>`)
-/// between the maps that name them. It visits every id as linked: scanning memory is
-/// cheap, and it keeps no second index.
+/// between the maps that name them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memory {
     /// By STIX id.
@@ -111,16 +119,27 @@ impl Backend for Memory {
             .unwrap_or_default())
     }
 
-    fn link(&mut self, _id: &str) -> Result<(), Infallible> {
+    fn unindex(&mut self, pattern: &str, id: &str) -> Result<(), Infallible> {
+        if let Some(ids) = self.patterns.get_mut(pattern) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.patterns.remove(pattern);
+            }
+        }
         Ok(())
     }
 
-    fn visit_linked(
-        &self,
-        visit: &mut dyn FnMut(&str) -> Result<(), Infallible>,
-    ) -> Result<(), Infallible> {
-        for id in self.targets.keys() {
-            visit(id)?;
+    fn visit_targets(&self, visit: &mut TargetVisitor<'_, Infallible>) -> Result<(), Infallible> {
+        for (id, t) in &self.targets {
+            visit(id, t)?;
+        }
+        Ok(())
+    }
+
+    fn visit_patterns(&self, visit: &mut PatternVisitor<'_, Infallible>) -> Result<(), Infallible> {
+        for ids in self.patterns.values() {
+            let ids: Vec<Cow<'_, str>> = ids.iter().map(|id| Cow::Borrowed(&**id)).collect();
+            visit(&ids)?;
         }
         Ok(())
     }

@@ -36,6 +36,7 @@ use shoal_crypto::PublicKey;
 
 use super::backend::{Backend, Memory};
 use super::outcomes::{Builder, Outcomes};
+use super::tally::{Sides, Tally};
 use super::vecmap::SortedVecMap;
 use crate::envelope::Envelope;
 
@@ -296,10 +297,12 @@ pub struct EvidenceSet<B = Memory> {
     backend: B,
     /// Envelopes taken in (leaf identity: publisher and index), to ignore repeats.
     seen: Seen,
+    /// The outcome counts kept up to date, if this set tallies ([`super::tally`]).
+    tally: Option<Tally>,
 }
 
 impl EvidenceSet<Memory> {
-    /// An empty set in memory.
+    /// An empty set in memory, counting outcomes on demand over everything it holds.
     pub fn new() -> Self {
         Self::default()
     }
@@ -334,12 +337,35 @@ impl EvidenceSet<Memory> {
     }
 }
 
+/// A group of claims about one thing, by what names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum GroupKey {
+    /// The ids indexed under an indicator pattern.
+    Pattern(String),
+    /// One id, if none of its claims has a pattern.
+    Single(String),
+}
+
+/// Whether one of the target's claims has an indicator pattern.
+fn has_pattern(target: &Target) -> bool {
+    target.claims.values().any(|c| c.pattern.is_some())
+}
+
+/// Note `publisher`'s report at `at` (the latest time is kept).
+fn report(reports: &mut SortedVecMap<PublicKey, Report>, publisher: PublicKey, at: u64) {
+    let r = reports.get_or_insert(publisher, Report { at });
+    r.at = r.at.max(at);
+}
+
 impl<B: Backend> EvidenceSet<B> {
-    /// An empty set over `backend` (which must hold nothing yet).
+    /// An empty set over `backend` (which must hold nothing yet) that tallies the
+    /// outcome counts as evidence arrives ([`super::tally`]): what a node uses, so that
+    /// counting never reads more than the groups a statement touches.
     pub fn with_backend(backend: B) -> Self {
         Self {
             backend,
             seen: Seen::default(),
+            tally: Some(Tally::default()),
         }
     }
 
@@ -393,81 +419,162 @@ impl<B: Backend> EvidenceSet<B> {
         at: u64,
         statement: Statement,
     ) -> Result<(), B::Error> {
-        let report = |m: &mut SortedVecMap<PublicKey, Report>| {
-            let r = m.get_or_insert(publisher, Report { at });
-            r.at = r.at.max(at);
-        };
         match statement {
-            Statement::Claim(Claim {
-                id,
-                object_type,
-                pattern,
-                confidence,
-                revoked,
-                observable,
-            }) => {
-                let pattern = match pattern {
-                    Some(p) => Some(self.backend.index(p, &id)?),
-                    None => None,
-                };
-                let linked = self.backend.update(&id, |target| {
-                    let previous = target.claims.get_mut(&publisher);
-                    if let Some(c) = previous.filter(|c| c.ledger_index >= ledger_index) {
-                        // An older copy: only its revocation counts (it retires the claim
-                        // whatever order the copies arrive in).
-                        c.revoked |= revoked;
-                    } else {
-                        // A revocation sticks: a later unrevoked copy does not revive it.
-                        let revoked =
-                            revoked || target.claims.get(&publisher).is_some_and(|c| c.revoked);
-                        target.claims.insert(
-                            publisher,
-                            ClaimRecord {
-                                object_type: type_name(object_type),
-                                pattern: pattern.clone(),
-                                confidence,
-                                revoked,
-                                observable: observable.map(type_name),
-                                ledger_index,
-                                published_at: at,
-                            },
-                        );
-                    }
-                    !is_lone(target)
-                })?;
-                if linked {
-                    self.backend.link(&id)?;
-                }
-                if let Some(p) = pattern {
-                    // The second id of a pattern links both; later ones link themselves.
-                    let first: Vec<String> = self
-                        .backend
-                        .pattern_ids(&p, 2)?
-                        .into_iter()
-                        .map(Cow::into_owned)
-                        .collect();
-                    if first.len() > 1 {
-                        for other in first.iter().filter(|o| **o != id) {
-                            self.backend.link(other)?;
-                        }
-                        self.backend.link(&id)?;
-                    }
-                }
+            Statement::Claim(claim) => {
+                let id = claim.id.clone();
+                let pattern = claim.pattern.clone();
+                self.tallied(&id, pattern.as_deref(), |set| {
+                    set.put_claim(publisher, ledger_index, at, claim)
+                })
             }
             Statement::Confirms(ids) => {
                 for id in ids {
-                    self.backend.update(&id, |t| report(&mut t.confirmations))?;
-                    self.backend.link(&id)?;
+                    self.tallied(&id, None, |set| {
+                        set.backend
+                            .update(&id, |t| report(&mut t.confirmations, publisher, at))
+                    })?;
                 }
+                Ok(())
             }
             Statement::Refutes(ids) => {
                 for id in ids {
-                    self.backend.update(&id, |t| report(&mut t.refutations))?;
-                    self.backend.link(&id)?;
+                    self.tallied(&id, None, |set| {
+                        set.backend
+                            .update(&id, |t| report(&mut t.refutations, publisher, at))
+                    })?;
                 }
+                Ok(())
+            }
+        }
+    }
+
+    /// Record a claim, keeping the pattern index exact.
+    fn put_claim(
+        &mut self,
+        publisher: PublicKey,
+        ledger_index: u64,
+        at: u64,
+        claim: Claim,
+    ) -> Result<(), B::Error> {
+        let Claim {
+            id,
+            object_type,
+            pattern,
+            confidence,
+            revoked,
+            observable,
+        } = claim;
+        let before = self.claim_patterns(&id)?;
+        let pattern = match pattern {
+            Some(p) => Some(self.backend.index(p, &id)?),
+            None => None,
+        };
+        self.backend.update(&id, |target| {
+            let previous = target.claims.get_mut(&publisher);
+            if let Some(c) = previous.filter(|c| c.ledger_index >= ledger_index) {
+                // An older copy: only its revocation counts (it retires the claim
+                // whatever order the copies arrive in).
+                c.revoked |= revoked;
+            } else {
+                // A revocation sticks: a later unrevoked copy does not revive it.
+                let revoked = revoked || target.claims.get(&publisher).is_some_and(|c| c.revoked);
+                target.claims.insert(
+                    publisher,
+                    ClaimRecord {
+                        object_type: type_name(object_type),
+                        pattern: pattern.clone(),
+                        confidence,
+                        revoked,
+                        observable: observable.map(type_name),
+                        ledger_index,
+                        published_at: at,
+                    },
+                );
+            }
+        })?;
+        let after = self.claim_patterns(&id)?;
+        for p in before.iter().map(String::as_str).chain(pattern.as_deref()) {
+            if !after.contains(p) {
+                self.backend.unindex(p, &id)?;
             }
         }
         Ok(())
+    }
+
+    /// The patterns of `id`'s current claims.
+    fn claim_patterns(&self, id: &str) -> Result<BTreeSet<String>, B::Error> {
+        Ok(self
+            .backend
+            .target(id)?
+            .map(|t| {
+                t.claims
+                    .values()
+                    .filter_map(|c| c.pattern.as_deref().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Apply `change` to the evidence about `id` (a claim of it with `pattern`, or a
+    /// report), keeping the tally: the contributions of every group the change can
+    /// alter are taken away before and added back after.
+    fn tallied(
+        &mut self,
+        id: &str,
+        pattern: Option<&str>,
+        change: impl FnOnce(&mut Self) -> Result<(), B::Error>,
+    ) -> Result<(), B::Error> {
+        if self.tally.is_none() {
+            return change(self);
+        }
+        let mut keys: Vec<GroupKey> = self
+            .claim_patterns(id)?
+            .into_iter()
+            .chain(pattern.map(str::to_owned))
+            .map(GroupKey::Pattern)
+            .collect();
+        keys.push(GroupKey::Single(id.to_owned()));
+        keys.sort_unstable();
+        keys.dedup();
+        let before = self.contributions(&keys)?;
+        let changed = change(self);
+        // Counted after a failed change too: the tally follows what the backend holds.
+        let after = self.contributions(&keys)?;
+        if let Some(tally) = self.tally.as_mut() {
+            for sides in &before {
+                tally.apply(sides, false);
+            }
+            for sides in &after {
+                tally.apply(sides, true);
+            }
+        }
+        changed
+    }
+
+    /// The sides of the groups named (those without publishers left out).
+    fn contributions(&self, keys: &[GroupKey]) -> Result<Vec<Sides>, B::Error> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            match key {
+                GroupKey::Pattern(p) => {
+                    let mut targets = Vec::new();
+                    for id in self.backend.pattern_ids(p, usize::MAX)? {
+                        if let Some(t) = self.backend.target(&id)? {
+                            targets.push(t);
+                        }
+                    }
+                    out.extend(Sides::of(targets.iter().map(|t| &**t)));
+                }
+                GroupKey::Single(id) => {
+                    if let Some(t) = self.backend.target(id)? {
+                        if !has_pattern(&t) {
+                            out.extend(Sides::of([&*t]));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The ids that corroborate `id` (the same indicator pattern), `id` included, in
@@ -507,52 +614,44 @@ impl<B: Backend> EvidenceSet<B> {
     }
 
     /// The outcome counts of the trust computation: for each ordered pair of nodes
-    /// `(i, x)`, on how many things they agreed and disagreed. For each group of claims
-    /// about one thing ([`EvidenceSet::try_same_claim`]), the nodes that said it is true
-    /// (its publishers and the reporters that confirmed it) and those that said it is
-    /// false (the refuters) rate each other: two nodes on the same side agree, on
-    /// opposite sides disagree. A confirmation is itself a claim, so a node that confirms
-    /// something later refuted is charged like its publisher; a publisher whose claim is
-    /// confirmed gains. A publisher does not mark down the refuters of its own claim (no
-    /// one is judge in their own cause). A node on both sides of one thing counts on
-    /// neither; nodes never rate themselves.
+    /// `(i, x)`, on how many things they agreed and disagreed.
     ///
-    /// Groups are formed in id order: the first id not yet in a group starts one with
-    /// the ids corroborating it. Only linked targets are visited (lone ones add nothing,
-    /// [`super::backend`]). The result is compact ([`Outcomes`]): the nodes numbered, one
-    /// small record per pair.
+    /// A thing is a group of claims: the ids indexed under one indicator pattern (the
+    /// ids one of whose current claims has it), or a single id none of whose claims has
+    /// a pattern. For each group, the nodes that said it is true (its publishers and the
+    /// reporters that confirmed it) and those that said it is false (the refuters) rate
+    /// each other: two nodes on the same side agree, on opposite sides disagree. A
+    /// confirmation is itself a claim, so a node that confirms something later refuted
+    /// is charged like its publisher; a publisher whose claim is confirmed gains. A
+    /// publisher does not mark down the refuters of its own claim (no one is judge in
+    /// their own cause). A node on both sides of one thing counts on neither; nodes never
+    /// rate themselves; groups nobody published are not rated.
+    ///
+    /// A tallying set answers from its tally; otherwise everything is counted
+    /// ([`EvidenceSet::try_count_outcomes`]). The result is compact ([`Outcomes`]): the
+    /// nodes numbered, one small record per pair.
     pub fn try_outcomes(&self) -> Result<Outcomes, B::Error> {
-        let mut reporters: BTreeSet<PublicKey> = BTreeSet::new();
-        self.backend.visit_linked(&mut |id| {
-            if let Some(t) = self.backend.target(id)? {
-                reporters.extend(
-                    t.claims
-                        .keys()
-                        .chain(t.confirmations.keys())
-                        .chain(t.refutations.keys())
-                        .copied(),
-                );
-            }
+        match &self.tally {
+            Some(tally) => Ok(tally.outcomes()),
+            None => self.try_count_outcomes(),
+        }
+    }
+
+    /// The outcome counts, counted over everything held ([`EvidenceSet::try_outcomes`]).
+    pub fn try_count_outcomes(&self) -> Result<Outcomes, B::Error> {
+        let mut nodes: BTreeSet<PublicKey> = BTreeSet::new();
+        self.backend.visit_targets(&mut |_, t| {
+            nodes.extend(
+                t.claims
+                    .keys()
+                    .chain(t.confirmations.keys())
+                    .chain(t.refutations.keys())
+                    .copied(),
+            );
             Ok(())
         })?;
-        let mut builder = Builder::new(reporters.into_iter().collect());
-        // Ids after the one visited that are already in a group.
-        let mut grouped: BTreeSet<String> = BTreeSet::new();
-        self.backend.visit_linked(&mut |id| {
-            if grouped.remove(id) {
-                return Ok(());
-            }
-            let mut targets = Vec::new();
-            for g in self.same_claim_ids(id)? {
-                if let Some(t) = self.backend.target(&g)? {
-                    if *g > *id {
-                        grouped.insert(g.into_owned());
-                    }
-                    targets.push(t);
-                }
-            }
-            // Reports about something nobody published are not rated (the builder skips
-            // groups without publishers).
+        let mut builder = Builder::new(nodes.into_iter().collect());
+        let group = |builder: &mut Builder, targets: &[&Target]| {
             builder.group(
                 targets
                     .iter()
@@ -560,16 +659,26 @@ impl<B: Backend> EvidenceSet<B> {
                 targets.iter().flat_map(|t| t.refutations.keys()),
                 targets.iter().flat_map(|t| t.claims.keys()),
             );
+        };
+        self.backend.visit_patterns(&mut |ids| {
+            let mut held = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(t) = self.backend.target(id)? {
+                    held.push(t);
+                }
+            }
+            let targets: Vec<&Target> = held.iter().map(|t| &**t).collect();
+            group(&mut builder, &targets);
+            Ok(())
+        })?;
+        self.backend.visit_targets(&mut |_, t| {
+            if !has_pattern(t) {
+                group(&mut builder, &[t]);
+            }
             Ok(())
         })?;
         Ok(builder.finish())
     }
-}
-
-/// Whether a target is lone as far as it alone says: one claim at most and no reports
-/// (its pattern is checked apart).
-fn is_lone(target: &Target) -> bool {
-    target.claims.len() <= 1 && target.confirmations.is_empty() && target.refutations.is_empty()
 }
 
 #[cfg(test)]
@@ -712,21 +821,19 @@ mod tests {
         assert_eq!(outcomes, backward.outcomes());
     }
 
-    /// The outcome counts as first written, over ordered maps and sets.
+    /// The outcome counts as first written, over ordered maps and sets: a group per
+    /// pattern (its indexed ids) and per id none of whose claims has a pattern.
     fn reference(set: &EvidenceSet) -> BTreeMap<(PublicKey, PublicKey), (u64, u64)> {
-        let mut groups: Vec<BTreeSet<String>> = Vec::new();
-        let mut done: BTreeSet<String> = BTreeSet::new();
-        for id in set.backend().targets.keys() {
-            if done.contains(&**id) {
-                continue;
+        let memory = set.backend();
+        let mut groups: Vec<BTreeSet<String>> = memory
+            .patterns
+            .values()
+            .map(|ids| ids.iter().map(|id| id.to_string()).collect())
+            .collect();
+        for (id, t) in &memory.targets {
+            if t.claims.values().all(|c| c.pattern.is_none()) {
+                groups.push(BTreeSet::from([id.to_string()]));
             }
-            let group = set.same_claim(id);
-            for g in &group {
-                if set.backend().targets.contains_key(g.as_str()) {
-                    done.insert(g.clone());
-                }
-            }
-            groups.push(group);
         }
         let mut out: BTreeMap<(PublicKey, PublicKey), (u64, u64)> = BTreeMap::new();
         for group in groups {
@@ -734,7 +841,7 @@ mod tests {
             let mut no: BTreeSet<PublicKey> = BTreeSet::new();
             let mut publishers: BTreeSet<PublicKey> = BTreeSet::new();
             for id in &group {
-                if let Some(t) = set.backend().targets.get(id.as_str()) {
+                if let Some(t) = memory.targets.get(id.as_str()) {
                     publishers.extend(t.claims.keys().copied());
                     yes.extend(t.claims.keys().copied());
                     yes.extend(t.confirmations.keys().copied());
@@ -764,6 +871,27 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The pattern index is exact: an id is under a pattern while one of its current
+    /// claims has it.
+    fn index_is_exact(set: &EvidenceSet) -> bool {
+        let memory = set.backend();
+        let mut expected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (id, t) in &memory.targets {
+            for p in t.claims.values().filter_map(|c| c.pattern.as_deref()) {
+                expected
+                    .entry(p.to_owned())
+                    .or_default()
+                    .insert(id.to_string());
+            }
+        }
+        let actual: BTreeMap<String, BTreeSet<String>> = memory
+            .patterns
+            .iter()
+            .map(|(p, ids)| (p.to_string(), ids.iter().map(|i| i.to_string()).collect()))
+            .collect();
+        expected == actual
     }
 
     /// A random statement about a few ids and patterns (so that ids share patterns, and
@@ -807,11 +935,17 @@ mod tests {
                 forward.add_statement(key(k), i, at, s);
             }
             let mut backward = EvidenceSet::new();
+            let mut tallied = EvidenceSet::with_backend(Memory::default());
             for (k, i, at, s) in statements.into_iter().rev() {
-                backward.add_statement(key(k), i, at, s);
+                backward.add_statement(key(k), i, at, s.clone());
+                let Ok(()) = tallied.try_add_statement(key(k), i, at, s);
             }
             let outcomes = forward.outcomes();
             prop_assert_eq!(outcomes.to_map(), reference(&forward));
+            prop_assert!(index_is_exact(&forward));
+            // Tallied as statements arrive, in the other order: the same counts.
+            prop_assert_eq!(&tallied.outcomes(), &outcomes);
+            prop_assert_eq!(&tallied.backend().targets, &forward.backend().targets);
             prop_assert_eq!(outcomes.len(), outcomes.to_map().len());
             let mut named: Vec<PublicKey> = outcomes
                 .to_map()

@@ -23,6 +23,7 @@ pub mod evidence;
 pub mod outcomes;
 pub mod record;
 pub mod score;
+pub mod tally;
 pub mod trust;
 pub mod vecmap;
 

@@ -278,6 +278,15 @@ impl<T: Ord> SortedVecSet<T> {
         self.map.insert(value, ());
         true
     }
+
+    /// Remove `value`; returns whether it was present.
+    pub fn remove<Q>(&mut self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.map.remove(value).is_some()
+    }
 }
 
 impl<T> SortedVecSet<T> {
