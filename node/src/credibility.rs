@@ -143,7 +143,7 @@ impl Credibility {
         }
         let equivocating = equivocating(store, self.max_envelope)?;
         let (anchors, admitted) = admissions(store, &self.roots, self.own_chain.as_deref())?;
-        {
+        let (graph, was_dirty) = {
             let Ok(mut s) = self.state.write() else {
                 return Ok(false);
             };
@@ -161,31 +161,17 @@ impl Credibility {
                 return Ok(false);
             }
             s.dirty = false;
-        }
-        // Counted under a read lock: the network driver keeps adding evidence meanwhile
-        // (what it adds marks the state dirty for the next round).
-        let outcomes = match self.state.read() {
-            Ok(s) => s.set.try_outcomes(),
-            Err(_) => return Ok(false),
+            // The set tallies its outcome counts: this copies them, it reads nothing.
+            (
+                credibility::Graph {
+                    anchors,
+                    admitted,
+                    equivocating: equivocating.clone(),
+                    outcomes: s.set.try_outcomes()?,
+                },
+                true,
+            )
         };
-        let outcomes = match outcomes {
-            Ok(o) => o,
-            Err(e) => {
-                if let Ok(mut s) = self.state.write() {
-                    s.dirty = true;
-                }
-                return Err(e);
-            }
-        };
-        let (graph, was_dirty) = (
-            credibility::Graph {
-                anchors,
-                admitted,
-                equivocating: equivocating.clone(),
-                outcomes,
-            },
-            true,
-        );
         let trust = credibility::compute(&graph, &self.trust_params);
         let nodes = trust.trust.len();
         if let Ok(mut s) = self.state.write() {
