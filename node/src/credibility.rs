@@ -6,14 +6,19 @@
 //! At start it empties the evidence tree and reads every envelope the store holds (own
 //! ledger and received intel) into it;
 //! afterwards the network driver hands it every envelope it accepts, and new entries of
-//! the own ledger are read on each recomputation. The trust vector is recomputed on a
+//! the own ledger are read on each recomputation. What the driver hands over is queued
+//! ([`MAX_PENDING`] at most; beyond, it is taken in at once) and taken in on a blocking
+//! thread ([`Credibility::take_in_pending`], every [`TAKE_IN_INTERVAL`]), so the store
+//! writes stay off the network path; every reader takes the queue in first, so answers
+//! never miss an envelope already accepted. The trust vector is recomputed on a
 //! blocking thread every `credibility.recompute_interval_ms` when evidence changed, with
 //! the trust roots (`network.trust_anchors`) and every node certified as an anchor as the
 //! pre-trusted set, the admissions held in the store (each member seeded by the anchor
 //! that issued its certificate) and the equivocation proofs held. Readers (the API, the CLI, peer scoring) take a read lock.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use shoal_crypto::keys::PublicKey;
 use shoal_protocol::credibility::{
@@ -62,10 +67,18 @@ pub struct Summary {
     pub computed_ms: u64,
 }
 
+/// Most envelopes waiting to be taken in as evidence.
+pub const MAX_PENDING: usize = 4096;
+
+/// How often the daemon takes the waiting envelopes in.
+pub const TAKE_IN_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Shared credibility state.
 #[derive(Debug)]
 pub struct Credibility {
     state: RwLock<State>,
+    /// Envelopes accepted but not yet taken in (see the module docs).
+    pending: Mutex<Vec<Envelope>>,
     roots: BTreeSet<PublicKey>,
     own_chain: Option<Vec<u8>>,
     max_envelope: usize,
@@ -100,6 +113,7 @@ impl Credibility {
         }
         let this = Arc::new(Self {
             state: RwLock::new(state),
+            pending: Mutex::new(Vec::new()),
             roots,
             own_chain,
             max_envelope,
@@ -110,11 +124,44 @@ impl Credibility {
         Ok(this)
     }
 
-    /// Take in an envelope the node accepted (signature already checked). If the store
-    /// fails to keep it, the error is logged: the envelope is held all the same, and the
-    /// evidence is rebuilt from the envelopes at the next start.
+    /// Hand over an envelope the node accepted (signature already checked): queued, or
+    /// taken in at once if [`MAX_PENDING`] are already waiting.
     pub fn observe(&self, env: &Envelope) {
-        if let Ok(mut s) = self.state.write() {
+        let queued = match self.pending.lock() {
+            Ok(mut p) if p.len() < MAX_PENDING => {
+                p.push(env.clone());
+                true
+            }
+            _ => false,
+        };
+        if !queued {
+            self.take_in_pending();
+            self.take_in(std::slice::from_ref(env));
+        }
+    }
+
+    /// Take in the envelopes waiting (blocking: the store is written).
+    pub fn take_in_pending(&self) {
+        let batch = match self.pending.lock() {
+            Ok(mut p) if !p.is_empty() => std::mem::take(&mut *p),
+            _ => return,
+        };
+        self.take_in(&batch);
+    }
+
+    /// Whether envelopes are waiting to be taken in.
+    pub fn has_pending(&self) -> bool {
+        self.pending.lock().is_ok_and(|p| !p.is_empty())
+    }
+
+    /// Take envelopes in. If the store fails to keep one, the error is logged: the
+    /// envelope is held all the same, and the evidence is rebuilt from the envelopes at
+    /// the next start.
+    fn take_in(&self, envelopes: &[Envelope]) {
+        let Ok(mut s) = self.state.write() else {
+            return;
+        };
+        for env in envelopes {
             match s.set.try_add(env) {
                 Ok(true) => s.dirty = true,
                 Ok(false) => {}
@@ -130,6 +177,7 @@ impl Credibility {
 
     /// Read new own entries, and recompute the trust vector if anything changed.
     pub fn recompute(&self, store: &Store) -> Result<bool, StoreError> {
+        self.take_in_pending();
         // New own entries first (outside the write lock: decoding is the slow part).
         let from = self.state.read().map(|s| s.own_read).unwrap_or(0);
         let mut own = Vec::new();
@@ -185,6 +233,7 @@ impl Credibility {
 
     /// Explanations of every claim of `id` (one per publisher), at `now` (unix seconds).
     pub fn explain(&self, id: &str, now: u64) -> Result<Vec<Explanation>, StoreError> {
+        self.take_in_pending();
         let Ok(s) = self.state.read() else {
             return Ok(Vec::new());
         };
@@ -212,6 +261,7 @@ impl Credibility {
     /// The credibility of `publisher`'s claim `id` at `now`, if known. A store that
     /// fails to read is logged and gives `None` (listings show the item unscored).
     pub fn score(&self, id: &str, publisher: &PublicKey, now: u64) -> Option<Explanation> {
+        self.take_in_pending();
         let s = self.state.read().ok()?;
         credibility::try_explain(
             &s.set,
@@ -257,6 +307,7 @@ impl Credibility {
 
     /// A summary of the state.
     pub fn summary(&self) -> Summary {
+        self.take_in_pending();
         match self.state.read() {
             Ok(s) => Summary {
                 evidence: s.set.len(),

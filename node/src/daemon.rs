@@ -115,8 +115,9 @@ fn witnessing(
 /// How often the trust vector is recomputed when evidence changed.
 const CREDIBILITY_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Recompute trust from the evidence every [`CREDIBILITY_INTERVAL`] (on a blocking
-/// thread), until shutdown.
+/// Take the envelopes accepted in as evidence every
+/// [`crate::credibility::TAKE_IN_INTERVAL`], and recompute trust from the evidence every
+/// [`CREDIBILITY_INTERVAL`] (both on a blocking thread), until shutdown.
 async fn recompute_credibility(
     credibility: Arc<crate::credibility::Credibility>,
     store: Store,
@@ -124,9 +125,19 @@ async fn recompute_credibility(
 ) {
     let mut tick = tokio::time::interval(CREDIBILITY_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut take_in = tokio::time::interval(crate::credibility::TAKE_IN_INTERVAL);
+    take_in.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.changed() => break,
+            _ = take_in.tick() => {
+                if credibility.has_pending() {
+                    let c = credibility.clone();
+                    if let Err(e) = tokio::task::spawn_blocking(move || c.take_in_pending()).await {
+                        tracing::error!(error = %e, "taking evidence in failed");
+                    }
+                }
+            }
             _ = tick.tick() => {
                 let (c, s) = (credibility.clone(), store.clone());
                 match tokio::task::spawn_blocking(move || c.recompute(&s)).await {
