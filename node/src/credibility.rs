@@ -409,3 +409,61 @@ fn admissions(
     }
     Ok((anchors, admitted))
 }
+
+#[cfg(test)]
+mod tests {
+    use shoal_crypto::NodeKey;
+    use shoal_protocol::envelope::{EnvelopeBody, DEFAULT_MAX_ENVELOPE_BYTES};
+    use shoal_protocol::Tlp;
+
+    use super::*;
+
+    fn envelope(key: &NodeKey, i: u64) -> Envelope {
+        let object = serde_json::json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--00000000-0000-4000-8000-{i:012x}"),
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": format!("[ipv4-addr:value = '203.0.113.{}']", i % 200),
+            "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"
+        });
+        let body = EnvelopeBody {
+            publisher: key.public(),
+            ledger_index: i,
+            published_at: 1_700_000_000,
+            tlp: Tlp::Green,
+            community: "test".into(),
+            object: shoal_protocol::jcs::canonicalize(&object).unwrap(),
+            extensions: Vec::new(),
+        };
+        Envelope::decode(&body.sign_encoded(key).unwrap(), DEFAULT_MAX_ENVELOPE_BYTES).unwrap()
+    }
+
+    /// What the network path hands over waits in a bounded queue, and no reader misses
+    /// it: readers take the queue in first.
+    #[test]
+    fn accepted_envelopes_are_queued_boundedly_and_seen_by_every_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 4).unwrap();
+        let cred =
+            Credibility::load(&store, BTreeSet::new(), None, DEFAULT_MAX_ENVELOPE_BYTES).unwrap();
+        let key = NodeKey::from_seed([5; 32]);
+        let first = envelope(&key, 0);
+        cred.observe(&first);
+        assert!(cred.has_pending());
+        let id = "indicator--00000000-0000-4000-8000-000000000000";
+        assert!(cred.score(id, &key.public(), 1_700_000_000).is_some());
+        assert!(!cred.has_pending());
+        let total = MAX_PENDING as u64 + 10;
+        for i in 1..total {
+            cred.observe(&envelope(&key, i));
+            assert!(cred.pending.lock().unwrap().len() <= MAX_PENDING);
+        }
+        assert_eq!(cred.summary().evidence as u64, total);
+        assert!(!cred.has_pending());
+        // Taken in by the daemon's task, without a reader.
+        cred.observe(&envelope(&key, total));
+        cred.take_in_pending();
+        assert!(!cred.has_pending());
+        assert_eq!(cred.explain(id, 1_700_000_000).unwrap().len(), 1);
+    }
+}
