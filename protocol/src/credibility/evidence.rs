@@ -448,7 +448,8 @@ impl<B: Backend> EvidenceSet<B> {
         }
     }
 
-    /// Record a claim, keeping the pattern index exact.
+    /// Record a claim, keeping the pattern index exact (one read and write of its
+    /// target).
     fn put_claim(
         &mut self,
         publisher: PublicKey,
@@ -464,21 +465,24 @@ impl<B: Backend> EvidenceSet<B> {
             revoked,
             observable,
         } = claim;
-        let before = self.claim_patterns(&id)?;
         let pattern = match pattern {
             Some(p) => Some(self.backend.index(p, &id)?),
             None => None,
         };
-        self.backend.update(&id, |target| {
+        // The patterns this claim may leave no current claim of `id` carrying: the one
+        // of the claim it replaces, or its own if it is an older copy.
+        let dropped = self.backend.update(&id, |target| {
             let previous = target.claims.get_mut(&publisher);
+            let mut dropped: Vec<Arc<str>> = Vec::new();
             if let Some(c) = previous.filter(|c| c.ledger_index >= ledger_index) {
                 // An older copy: only its revocation counts (it retires the claim
                 // whatever order the copies arrive in).
                 c.revoked |= revoked;
+                dropped.extend(pattern.clone());
             } else {
                 // A revocation sticks: a later unrevoked copy does not revive it.
                 let revoked = revoked || target.claims.get(&publisher).is_some_and(|c| c.revoked);
-                target.claims.insert(
+                let replaced = target.claims.insert(
                     publisher,
                     ClaimRecord {
                         object_type: type_name(object_type),
@@ -490,13 +494,18 @@ impl<B: Backend> EvidenceSet<B> {
                         published_at: at,
                     },
                 );
+                dropped.extend(replaced.and_then(|c| c.pattern));
             }
+            dropped.retain(|p| {
+                !target
+                    .claims
+                    .values()
+                    .any(|c| c.pattern.as_ref() == Some(p))
+            });
+            dropped
         })?;
-        let after = self.claim_patterns(&id)?;
-        for p in before.iter().map(String::as_str).chain(pattern.as_deref()) {
-            if !after.contains(p) {
-                self.backend.unindex(p, &id)?;
-            }
+        for p in dropped {
+            self.backend.unindex(&p, &id)?;
         }
         Ok(())
     }

@@ -96,16 +96,6 @@ impl Tally {
         }
     }
 
-    /// Number of pairs.
-    pub fn len(&self) -> usize {
-        self.pairs.len()
-    }
-
-    /// Whether no pair is counted.
-    pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
-    }
-
     /// The counts in their compact form.
     pub fn outcomes(&self) -> Outcomes {
         self.pairs.iter().map(|(k, v)| (*k, *v)).collect()
